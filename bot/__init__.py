@@ -1,0 +1,1 @@
+"""homevisit: a Telegram bot that helps a primary school visit every family."""

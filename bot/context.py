@@ -1,0 +1,102 @@
+"""The per-update context: one database session, who is talking, and their translator.
+
+`HomevisitApplication.process_update` opens an `UpdateScope` in a ContextVar for the
+duration of one update and closes its session afterwards, whatever the handlers did.
+Handlers reach it as `context.session`, `context.who` and `context.t`.
+"""
+from __future__ import annotations
+
+import contextvars
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import Translator
+from bot.runtime import Runtime
+from bot.services.accounts import Identity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UpdateScope:
+    runtime: Runtime
+    session: AsyncSession | None = None
+    who: Identity | None = None
+    translator: Translator | None = None
+
+    def open_session(self) -> AsyncSession:
+        if self.session is None:
+            self.session = self.runtime.sessionmaker()
+        return self.session
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+            self.session = None
+
+
+_scope: contextvars.ContextVar[UpdateScope | None] = contextvars.ContextVar("homevisit_update_scope", default=None)
+
+
+class HomevisitContext(CallbackContext[ExtBot, dict, dict, dict]):
+    @property
+    def runtime(self) -> Runtime:
+        return self.application.bot_data["runtime"]
+
+    @property
+    def scope(self) -> UpdateScope:
+        scope = _scope.get()
+        if scope is None:
+            raise RuntimeError("no update scope: handlers run inside HomevisitApplication.process_update")
+        return scope
+
+    @property
+    def session(self) -> AsyncSession:
+        return self.scope.open_session()
+
+    @property
+    def who(self) -> Identity:
+        who = self.scope.who
+        if who is None:
+            raise RuntimeError("identity not loaded: the group -1 handler did not run")
+        return who
+
+    @property
+    def t(self) -> Translator:
+        translator = self.scope.translator
+        if translator is None:
+            rt = self.runtime
+            translator = rt.translator(rt.settings.default_language)
+        return translator
+
+
+class HomevisitApplication(Application):
+    """PTB's Application with one scope (DB session, identity, translator) per update."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Called with each update id once its handling is finished; tests and
+        # benchmarks use it to wait for the bot instead of sleeping.
+        self.update_done_listeners: list[Callable[[int], None]] = []
+
+    async def process_update(self, update: object) -> None:
+        runtime = self.bot_data.get("runtime")
+        token = _scope.set(UpdateScope(runtime) if runtime is not None else None)
+        try:
+            await super().process_update(update)
+        finally:
+            scope = _scope.get()
+            _scope.reset(token)
+            if scope is not None:
+                await scope.close()
+            update_id = getattr(update, "update_id", None)
+            if update_id is not None:
+                for listener in list(self.update_done_listeners):
+                    try:
+                        listener(update_id)
+                    except Exception:  # a listener must never break the bot
+                        log.exception("update-done listener failed")

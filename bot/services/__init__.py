@@ -1,0 +1,4 @@
+"""Business rules. Services take a session and plain values and return plain results.
+
+No module here imports telegram.
+"""

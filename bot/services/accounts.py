@@ -1,0 +1,127 @@
+"""Who is talking to the bot, and in which language we answer them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.languages import SUPPORTED_LANGUAGES, normalise_language
+from db.models import ROLE_COORDINATOR, ROLE_TEACHER, Account, Guardian, Staff
+
+
+@dataclass(frozen=True)
+class Person:
+    """A guardian or staff member as the handlers need to see them."""
+
+    kind: str  # "guardian" or "staff"
+    id: int
+    name: str
+    language: str | None
+    role: str | None = None  # staff only
+
+
+@dataclass(frozen=True)
+class Identity:
+    telegram_user_id: int
+    account_id: int | None
+    chosen_language: str | None
+    telegram_language: str | None
+    guardians: tuple[Person, ...] = ()
+    staff: Person | None = None
+
+    @property
+    def is_known(self) -> bool:
+        return bool(self.guardians) or self.staff is not None
+
+    @property
+    def is_guardian(self) -> bool:
+        return bool(self.guardians)
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.staff is not None and self.staff.role == ROLE_TEACHER
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.staff is not None and self.staff.role == ROLE_COORDINATOR
+
+    @property
+    def name(self) -> str | None:
+        if self.staff is not None:
+            return self.staff.name
+        return self.guardians[0].name if self.guardians else None
+
+    def language(self, default: str) -> str:
+        """The reader's language: their own choice, then the roster, then Telegram's, then the school's."""
+        if self.chosen_language in SUPPORTED_LANGUAGES:
+            return self.chosen_language
+        for person in (self.staff, *self.guardians):
+            if person is not None and person.language in SUPPORTED_LANGUAGES:
+                return person.language
+        from_app = normalise_language(self.telegram_language)
+        return from_app or default
+
+
+async def touch_account(
+    session: AsyncSession, telegram_user_id: int, chat_id: int, telegram_language: str | None, now: datetime,
+    *, commit: bool = True,
+) -> Account:
+    """The account of this Telegram user, created on first contact. Writes only on change."""
+    account = await session.scalar(select(Account).where(Account.telegram_user_id == telegram_user_id))
+    if account is None:
+        account = Account(
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            telegram_language=telegram_language,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(account)
+        await (session.commit() if commit else session.flush())
+    elif account.chat_id != chat_id or account.telegram_language != telegram_language:
+        account.chat_id = chat_id
+        account.telegram_language = telegram_language
+        account.updated_at = now
+        if commit:
+            await session.commit()
+    return account
+
+
+async def find_account(session: AsyncSession, telegram_user_id: int) -> Account | None:
+    return await session.scalar(select(Account).where(Account.telegram_user_id == telegram_user_id))
+
+
+async def identify(session: AsyncSession, account: Account) -> Identity:
+    guardians = (
+        await session.scalars(
+            select(Guardian).where(Guardian.account_id == account.id, Guardian.active.is_(True)).order_by(Guardian.id)
+        )
+    ).all()
+    staff = await session.scalar(select(Staff).where(Staff.account_id == account.id, Staff.active.is_(True)))
+    return Identity(
+        telegram_user_id=account.telegram_user_id,
+        account_id=account.id,
+        chosen_language=account.language,
+        telegram_language=account.telegram_language,
+        guardians=tuple(Person("guardian", g.id, g.name, g.language) for g in guardians),
+        staff=Person("staff", staff.id, staff.name, staff.language, staff.role) if staff else None,
+    )
+
+
+def anonymous(telegram_user_id: int, telegram_language: str | None) -> Identity:
+    return Identity(telegram_user_id, None, None, telegram_language)
+
+
+async def choose_language(session: AsyncSession, telegram_user_id: int, language: str, now: datetime) -> bool:
+    """Remember the language someone picked. False when the code is not one we speak."""
+    if language not in SUPPORTED_LANGUAGES:
+        return False
+    account = await find_account(session, telegram_user_id)
+    if account is None:
+        return False
+    account.language = language
+    account.updated_at = now
+    await session.commit()
+    return True

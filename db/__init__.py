@@ -1,0 +1,1 @@
+"""Storage for homevisit: SQLAlchemy models, sessions and migrations. Knows nothing of Telegram."""

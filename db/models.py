@@ -1,0 +1,195 @@
+"""The school's people and the links that let them talk to the bot.
+
+Every row that belongs to a school carries `school_id`, so one deployment can serve a
+whole school board. Times are stored in UTC (`UTCDateTime`).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+ROLE_TEACHER = "teacher"
+ROLE_COORDINATOR = "coordinator"
+STAFF_ROLES = (ROLE_TEACHER, ROLE_COORDINATOR)
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    default_language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Account(Base):
+    """A Telegram user who has talked to the bot. Linked to a guardian and/or staff."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # The language the person chose with /language; None means "not chosen".
+    language: Mapped[str | None] = mapped_column(String(8))
+    # What Telegram reported as the app's language, as received.
+    telegram_language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Staff(Base):
+    """A teacher or the coordinator."""
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        UniqueConstraint("school_id", "name", name="uq_staff_school_name"),
+        CheckConstraint("role IN ('teacher', 'coordinator')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    account: Mapped[Account | None] = relationship(lazy="raise")
+
+
+class SchoolClass(Base):
+    """A class (group) with its teacher."""
+
+    __tablename__ = "classes"
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_classes_school_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    teacher_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+
+    teacher: Mapped[Staff | None] = relationship(lazy="raise")
+
+
+pupil_households = Table(
+    "pupil_households",
+    Base.metadata,
+    Column("pupil_id", Integer, ForeignKey("pupils.id", ondelete="CASCADE"), primary_key=True),
+    Column("household_id", Integer, ForeignKey("households.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Pupil(Base):
+    __tablename__ = "pupils"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_pupils_school_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id"), index=True)
+    # A pupil who left the school stays for history but is no longer invited.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    school_class: Mapped[SchoolClass] = relationship(lazy="raise")
+    households: Mapped[list[Household]] = relationship(
+        secondary=pupil_households, back_populates="pupils", lazy="raise"
+    )
+
+
+class Household(Base):
+    __tablename__ = "households"
+    __table_args__ = (UniqueConstraint("school_id", "external_id", name="uq_households_school_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    pupils: Mapped[list[Pupil]] = relationship(
+        secondary=pupil_households, back_populates="households", lazy="raise"
+    )
+    guardians: Mapped[list[Guardian]] = relationship(back_populates="household", lazy="raise")
+
+
+class Guardian(Base):
+    """A parent or carer, member of one household."""
+
+    __tablename__ = "guardians"
+    __table_args__ = (UniqueConstraint("household_id", "name", name="uq_guardians_household_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    household: Mapped[Household] = relationship(back_populates="guardians", lazy="raise")
+    account: Mapped[Account | None] = relationship(lazy="raise")
+
+
+class InviteToken(Base):
+    """A personal link's token. Only its SHA-256 hash is stored."""
+
+    __tablename__ = "invite_tokens"
+    __table_args__ = (
+        CheckConstraint(
+            "(guardian_id IS NULL) <> (staff_id IS NULL)", name="one_person"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("guardians.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Set when a newer link was issued for the same person before this one was used.
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled, so a re-delivered update is handled once."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

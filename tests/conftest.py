@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.clock import MovableClock
+from db.migrate import upgrade_to_head
+from db.session import make_engine, make_sessionmaker
+from tests.databases import BACKENDS, create_pg_database, create_sqlite_database, drop_pg_database, wipe
+
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> str:
+    """A migrated database of each backend, shared by the whole run (wiped per test)."""
+    if request.param == "sqlite":
+        url = create_sqlite_database(tmp_path_factory.mktemp("db"))
+        upgrade_to_head(url)
+        yield url
+    else:
+        url = create_pg_database()
+        try:
+            upgrade_to_head(url)
+            yield url
+        finally:
+            drop_pg_database(url)
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = make_engine(database_url)
+    await wipe(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine):
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(sessionmaker):
+    async with sessionmaker() as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    # A Tuesday in the autumn visit period, 16:00 in Amsterdam.
+    return MovableClock(datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc))
