@@ -6,6 +6,7 @@ variable (`ConfigError`).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +26,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     bot_token: str | None = None
+    bot_username: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     telegram_api_url: str = DEFAULT_API_URL
     school_name: str = "De Regenboog"
@@ -96,8 +98,13 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
             f"DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}, got {lang_raw!r}"
         )
 
+    username = (env.get("BOT_USERNAME") or "").strip().lstrip("@") or None
+    if username is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", username):
+        raise ConfigError(f"BOT_USERNAME is not a Telegram bot username: {username!r}")
+
     return Settings(
         bot_token=token,
+        bot_username=username,
         database_url=database_url,
         telegram_api_url=api_url.rstrip("/"),
         school_name=(env.get("SCHOOL_NAME") or "De Regenboog").strip(),

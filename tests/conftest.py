@@ -52,3 +52,42 @@ async def session(sessionmaker):
 def clock() -> MovableClock:
     # A Tuesday in the autumn visit period, 16:00 in Amsterdam.
     return MovableClock(datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture(scope="module")
+async def double(database_url):
+    """One Bot API double per test module (and backend: chats never mix across runs)."""
+    from tests.botapi import BotAPIDouble
+
+    api = BotAPIDouble()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+def test_settings(database_url: str, **overrides) -> "Settings":
+    from bot.config import Settings
+
+    values = dict(database_url=database_url, school_name="De Regenboog", school_timezone="Europe/Amsterdam",
+                  default_language="nl", concurrent_updates=8)
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="module")
+def module_clock() -> MovableClock:
+    return MovableClock(datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture(scope="module")
+async def bot(double, database_url, module_clock):
+    """One running bot per test module, on a freshly wiped database of each backend."""
+    from tests.harness import BotUnderTest
+
+    engine = make_engine(database_url)
+    await wipe(engine)
+    await engine.dispose()
+    under_test = BotUnderTest(double, test_settings(database_url), module_clock)
+    await under_test.start()
+    yield under_test
+    await under_test.stop()

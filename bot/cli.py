@@ -1,0 +1,206 @@
+"""The `homevisit` command line."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("homevisit")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="homevisit",
+        description="A Telegram bot that helps a school visit every family. "
+        "Settings come from environment variables or a .env file (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("migrate", help="create or upgrade the database schema",
+                   description="Bring the database named by DATABASE_URL to the newest schema. Safe to run again.")
+
+    p = sub.add_parser("import-roster", help="load or update pupils, classes and guardians from a CSV file",
+                       description="Import the roster CSV (UTF-8, comma or semicolon separated) with the columns "
+                       "pupil_id,pupil_name,class,teacher,household_id,guardian_name,guardian_phone,"
+                       "guardian_language. Nothing is written when any line is invalid; re-importing an updated "
+                       "file applies the changes.")
+    p.add_argument("path", type=Path, help="the roster CSV file")
+    p.add_argument("--dry-run", action="store_true", help="check the file and show what would change; write nothing")
+
+    p = sub.add_parser("add-staff", help="add a teacher or coordinator and print their link",
+                       description="Create a teacher or the coordinator and print their personal invitation link.")
+    p.add_argument("--name", required=True, help="full name as colleagues know it")
+    p.add_argument("--role", required=True, choices=["teacher", "coordinator"])
+    p.add_argument("--language", help="language code (default: DEFAULT_LANGUAGE)")
+
+    p = sub.add_parser("invite-links", help="print personal links for everyone not yet linked",
+                       description="Issue a fresh personal link for every guardian and staff member who has not "
+                       "linked Telegram yet. Older unused links of the same people stop working.")
+    p.add_argument("--format", choices=["csv", "text"], default="text", help="output format (default: text)")
+    p.add_argument("--output", type=Path, help="write to this file instead of standard output")
+
+    sub.add_parser("run", help="run the bot (long polling)",
+                   description="Apply migrations, then run the bot with long polling. Needs BOT_TOKEN.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            return _run(settings)
+        return asyncio.run(COMMANDS[args.command](settings, args))
+    except ConfigError as exc:
+        print(f"homevisit: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(settings: Settings) -> int:
+    from telegram import Update
+
+    from bot.app import build_application
+    from db.migrate import upgrade_to_head
+
+    settings.require_token()
+    upgrade_to_head(settings.database_url)
+    app = build_application(settings)
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+async def _migrate(settings: Settings, args) -> int:
+    from db.migrate import upgrade_to_head_async
+
+    await upgrade_to_head_async(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+async def _import_roster(settings: Settings, args) -> int:
+    from bot.services.roster import RosterError, import_roster
+
+    try:
+        data = args.path.read_bytes()
+    except OSError as exc:
+        print(f"homevisit: cannot read {args.path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    async with _database(settings) as (session, school_id, clock):
+        try:
+            summary = await import_roster(session, school_id, data, default_language=settings.default_language,
+                                          now=clock.now(), dry_run=args.dry_run)
+        except RosterError as exc:
+            print(f"homevisit: {args.path} was not imported; nothing changed:", file=sys.stderr)
+            print(str(exc), file=sys.stderr)
+            return 1
+    if args.dry_run:
+        print("dry run: nothing was written. This is what the import would do:")
+    for line in summary.lines():
+        print(line)
+    if not summary.changed():
+        print("nothing to change: the database already matches this roster")
+    return 0
+
+
+async def _add_staff(settings: Settings, args) -> int:
+    from bot.services.invites import deep_link, issue_token
+    from bot.services.staff import StaffError, add_staff
+
+    username = await _bot_username(settings)
+    async with _database(settings) as (session, school_id, clock):
+        try:
+            staff = await add_staff(session, school_id, name=args.name, role=args.role,
+                                    language=args.language, now=clock.now())
+        except StaffError as exc:
+            print(f"homevisit: {exc}", file=sys.stderr)
+            return 1
+        token = await issue_token(session, school_id=school_id, now=clock.now(),
+                                  valid_for=timedelta(days=settings.invite_days_valid), staff_id=staff.id)
+        await session.commit()
+    print(f"{staff.role} {staff.name}: {deep_link(username, token)}")
+    print(f"The link works once and for {settings.invite_days_valid} days. Send it to {staff.name} personally.")
+    return 0
+
+
+async def _invite_links(settings: Settings, args) -> int:
+    from bot.services.invites import deep_link
+    from bot.services.links import issue_pending_links
+
+    username = await _bot_username(settings)
+    async with _database(settings) as (session, school_id, clock):
+        links = await issue_pending_links(session, school_id, default_language=settings.default_language,
+                                          now=clock.now(), valid_for=timedelta(days=settings.invite_days_valid))
+    out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "csv":
+            writer = csv.writer(out)
+            writer.writerow(["role", "name", "pupils", "household_id", "language", "link"])
+            for link in links:
+                writer.writerow([link.role, _cell(link.name), _cell("; ".join(link.pupils)), _cell(link.household_id),
+                                 link.language, deep_link(username, link.token)])
+        else:
+            for link in links:
+                about = f" (household {link.household_id}: {', '.join(link.pupils)})" if link.role == "guardian" else ""
+                out.write(f"{link.role} {link.name}{about} [{link.language}]\n  {deep_link(username, link.token)}\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"{len(links)} links issued; each works once, for {settings.invite_days_valid} days. "
+          "Older unused links of the same people no longer work.", file=sys.stderr)
+    return 0
+
+
+def _cell(value: str) -> str:
+    """Keep a spreadsheet from running a name as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+async def _bot_username(settings: Settings) -> str:
+    if settings.bot_username:
+        return settings.bot_username
+    if not settings.bot_token:
+        raise ConfigError("BOT_USERNAME is not set (and there is no BOT_TOKEN to ask Telegram for it): "
+                          "set BOT_USERNAME to your bot's username, e.g. BOT_USERNAME=regenboog_huisbezoek_bot")
+    from telegram import Bot
+
+    async with Bot(settings.bot_token, base_url=settings.bot_base_url) as bot:
+        return bot.username
+
+
+class _database:
+    """Engine, session and school for one CLI command."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __aenter__(self):
+        from bot.clock import Clock
+        from bot.services.schools import ensure_school
+        from db.session import make_engine, make_sessionmaker
+
+        self.engine = make_engine(self.settings.database_url)
+        self.session = make_sessionmaker(self.engine)()
+        clock = Clock()
+        s = self.settings
+        school = await ensure_school(self.session, s.school_name, s.school_timezone, s.default_language, clock.now())
+        return self.session, school.id, clock
+
+    async def __aexit__(self, *exc) -> None:
+        await self.session.close()
+        await self.engine.dispose()
+
+
+COMMANDS = {
+    "migrate": _migrate,
+    "import-roster": _import_roster,
+    "add-staff": _add_staff,
+    "invite-links": _invite_links,
+}

@@ -1,0 +1,44 @@
+"""The commands each role can use: one list for /help and for Telegram's command menu."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import N_, Translator
+from bot.services.accounts import Identity
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # a msgid
+
+
+COMMON = (
+    Command("language", N_("Kies je taal")),
+    Command("help", N_("Wat kan ik hier doen?")),
+)
+GUARDIAN: tuple[Command, ...] = ()
+TEACHER: tuple[Command, ...] = ()
+COORDINATOR: tuple[Command, ...] = ()
+
+
+def commands_for(who: Identity) -> list[Command]:
+    """The commands this person may use, role commands first, without repeats."""
+    chosen: list[Command] = []
+    groups = []
+    if who.is_coordinator:
+        groups.append(COORDINATOR)
+    if who.is_teacher:
+        groups.append(TEACHER)
+    if who.is_guardian:
+        groups.append(GUARDIAN)
+    groups.append(COMMON)
+    for group in groups:
+        for command in group:
+            if command.name not in {c.name for c in chosen}:
+                chosen.append(command)
+    return chosen
+
+
+def command_lines(t: Translator, commands: list[Command]) -> str:
+    return "\n".join(f"/{c.name} – {t._(c.description)}" for c in commands)
