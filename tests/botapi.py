@@ -60,6 +60,7 @@ class BotAPIDouble:
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._new_update = asyncio.Event()
+        self._polls_released = False
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -134,7 +135,7 @@ class BotAPIDouble:
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         deadline = time.monotonic() + timeout
-        while not self._updates:
+        while not self._updates and not self._polls_released:
             self._new_update.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -202,6 +203,11 @@ class BotAPIDouble:
         self._updates.append({"update_id": update_id, **payload})
         self._new_update.set()
         return update_id
+
+    def release_polls(self, released: bool = True) -> None:
+        """Answer long polls at once (a stopping bot need not wait out its timeout)."""
+        self._polls_released = released
+        self._new_update.set()
 
     def messages_to(self, chat_id: int) -> list[dict]:
         log = self.chats.get(chat_id)

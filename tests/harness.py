@@ -36,6 +36,7 @@ class BotUnderTest:
         self._user_ids = itertools.count(7_000_001)
 
     async def start(self) -> None:
+        self.double.release_polls(False)
         self.runtime = await build_runtime(self.settings, self.clock)
         self.app = build_application(self.settings, self.runtime)
         self.app.update_done_listeners.append(self._on_done)
@@ -46,6 +47,7 @@ class BotUnderTest:
     async def stop(self) -> None:
         if self.app is None:
             return
+        self.double.release_polls()
         await self.app.updater.stop()
         await self.app.stop()
         await self.app.shutdown()
