@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                        "file applies the changes.")
     p.add_argument("path", type=Path, help="the roster CSV file")
     p.add_argument("--dry-run", action="store_true", help="check the file and show what would change; write nothing")
+    p.add_argument("--allow-removals", action="store_true",
+                   help="apply the file even when it takes many pupils off the roster (e.g. one class exported alone)")
 
     p = sub.add_parser("add-staff", help="add a teacher or coordinator and print their link",
                        description="Create a teacher or the coordinator and print their personal invitation link.")
@@ -54,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
         if args.command == "run":
@@ -65,12 +68,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
+    settings.require_token()
     from telegram import Update
 
     from bot.app import build_application
     from db.migrate import upgrade_to_head
 
-    settings.require_token()
     upgrade_to_head(settings.database_url)
     app = build_application(settings)
     app.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -86,7 +89,7 @@ async def _migrate(settings: Settings, args) -> int:
 
 
 async def _import_roster(settings: Settings, args) -> int:
-    from bot.services.roster import RosterError, import_roster
+    from bot.services.roster import RosterError, import_roster, parse_roster
 
     try:
         data = args.path.read_bytes()
@@ -96,7 +99,16 @@ async def _import_roster(settings: Settings, args) -> int:
     async with _database(settings) as (session, school_id, clock):
         try:
             summary = await import_roster(session, school_id, data, default_language=settings.default_language,
-                                          now=clock.now(), dry_run=args.dry_run)
+                                          now=clock.now(), dry_run=True)
+            if not args.dry_run:
+                in_file = len({row.pupil_id for row in parse_roster(data, settings.default_language)})
+                if _too_many_removals(summary.pupils_deactivated, in_file) and not args.allow_removals:
+                    print(f"homevisit: {args.path} would take {summary.pupils_deactivated} pupils off the roster. "
+                          "Is this the whole school? Nothing changed; check with --dry-run, or repeat with "
+                          "--allow-removals.", file=sys.stderr)
+                    return 1
+                summary = await import_roster(session, school_id, data, default_language=settings.default_language,
+                                              now=clock.now())
         except RosterError as exc:
             print(f"homevisit: {args.path} was not imported; nothing changed:", file=sys.stderr)
             print(str(exc), file=sys.stderr)
@@ -158,6 +170,11 @@ async def _invite_links(settings: Settings, args) -> int:
     return 0
 
 
+def _too_many_removals(removed: int, in_file: int) -> bool:
+    """A file that drops more pupils than it holds is more likely a partial export than news."""
+    return removed >= 5 and removed > in_file
+
+
 def _cell(value: str) -> str:
     """Keep a spreadsheet from running a name as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
@@ -184,8 +201,11 @@ class _database:
     async def __aenter__(self):
         from bot.clock import Clock
         from bot.services.schools import ensure_school
+        from db.migrate import upgrade_to_head_async
         from db.session import make_engine, make_sessionmaker
 
+        # A fresh install works without a separate `migrate` step.
+        await upgrade_to_head_async(self.settings.database_url)
         self.engine = make_engine(self.settings.database_url)
         self.session = make_sessionmaker(self.engine)()
         clock = Clock()

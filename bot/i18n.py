@@ -14,13 +14,14 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -43,6 +44,14 @@ FSI, PDI = "\u2068", "\u2069"
 def N_(message: str) -> str:
     """Mark a string for extraction where it is translated later."""
     return message
+
+
+_YEAR = re.compile(r"[,،\s]*\by+\b(\s*'[^']*')?\.?")
+
+
+def _day_pattern(locale: Locale) -> str:
+    """The locale's full date pattern (weekday, day, month in its own order) without the year."""
+    return _YEAR.sub("", locale.date_formats["full"].pattern).strip(" ,")
 
 
 class CatalogError(RuntimeError):
@@ -118,10 +127,10 @@ class Translator:
         return Locale.parse(FORMAT_LOCALES.get(self.language, self.language))
 
     def day(self, moment: datetime | date) -> str:
-        """'dinsdag 10 november' / 'Tuesday 10 November', in the school's time zone."""
+        """'dinsdag 10 november' / 'Tuesday, 10 November', in the school's time zone."""
         if isinstance(moment, datetime):
             moment = moment.astimezone(self.tz)
-        return self.isolate(format_skeleton("MMMMEEEEd", moment, locale=self.babel_locale))
+        return self.isolate(format_date(moment, _day_pattern(self.babel_locale), locale=self.babel_locale))
 
     def time(self, moment: datetime | time) -> str:
         if isinstance(moment, datetime):
@@ -129,7 +138,7 @@ class Translator:
         return self.isolate(format_time(moment, format="short", locale=self.babel_locale))
 
     def day_and_time(self, moment: datetime) -> str:
-        return f"{self.day(moment)}, {self.time(moment)}"
+        return self._("{day} om {time}").format(day=self.day(moment), time=self.time(moment))
 
     def date(self, moment: datetime | date) -> str:
         if isinstance(moment, datetime):

@@ -1,0 +1,127 @@
+"""The `homevisit` command line, run as a coordinator would, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Guardian, InviteToken, Staff
+from tests.seed import EXAMPLE_ROSTER
+
+ROOT = Path(__file__).resolve().parent.parent
+LINK = re.compile(r"^https://t\.me/regenboog_test_bot\?start=[A-Za-z0-9_-]{32}$")
+
+
+def homevisit(database_url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "BOT_USERNAME", "DATABASE_URL")}
+    environment.update(DATABASE_URL=database_url, BOT_USERNAME="regenboog_test_bot", SCHOOL_NAME="De Regenboog")
+    environment.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+async def fresh_db(engine, database_url):
+    """A wiped, migrated database (the `engine` fixture wipes it)."""
+    return database_url
+
+
+async def test_migrate_import_and_invite_links(fresh_db, sessionmaker):
+    assert homevisit(fresh_db, "migrate").returncode == 0
+
+    imported = homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER))
+    assert imported.returncode == 0, imported.stderr
+    again = homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER))
+    assert "nothing to change" in again.stdout
+
+    result = homevisit(fresh_db, "invite-links", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == ["role", "name", "pupils", "household_id", "language", "link"]
+    async with sessionmaker() as session:
+        guardians = await session.scalar(select(func.count()).select_from(Guardian))
+        teachers = await session.scalar(select(func.count()).select_from(Staff))
+    assert len(rows) == guardians + teachers
+    assert all(LINK.match(row["link"]) for row in rows)
+    anouk = next(row for row in rows if row["name"] == "Anouk Jansen")
+    assert anouk["role"] == "guardian" and anouk["household_id"] == "H001" and anouk["language"] == "nl"
+    assert anouk["pupils"] == "Emma Jansen; Lucas Jansen; Noor Jansen"
+    assert {row["language"] for row in rows} >= {"nl", "tr", "ar", "pl", "uk", "fr", "de", "en"}
+
+    # Issuing again replaces the older unused links: only the newest set works.
+    second = homevisit(fresh_db, "invite-links")
+    assert second.returncode == 0
+    assert second.stdout.count("https://t.me/regenboog_test_bot?start=") == len(rows)
+    async with sessionmaker() as session:
+        live = await session.scalar(select(func.count()).select_from(InviteToken).where(InviteToken.replaced_at.is_(None)))
+    assert live == len(rows)
+
+
+async def test_add_staff_prints_a_personal_link(fresh_db):
+    result = homevisit(fresh_db, "add-staff", "--name", "Wilma Hoekstra", "--role", "coordinator")
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.split(": ", 1)[1].split()[0]
+    assert LINK.match(link)
+    clash = homevisit(fresh_db, "add-staff", "--name", "Wilma Hoekstra", "--role", "teacher")
+    assert clash.returncode == 1 and "already on the staff as coordinator" in clash.stderr
+
+
+async def test_invalid_roster_is_refused_with_line_numbers_and_dry_run_writes_nothing(fresh_db, tmp_path, sessionmaker):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(EXAMPLE_ROSTER.read_text(encoding="utf-8") + "P900,Nieuw Kind,Groep 3,Marieke de Vries,H900,Ouder,,klingon\n",
+                   encoding="utf-8")
+    result = homevisit(fresh_db, "import-roster", str(bad))
+    assert result.returncode == 1
+    lines = len(EXAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()) + 1
+    assert f"line {lines}" in result.stderr and "klingon" in result.stderr
+
+    dry = homevisit(fresh_db, "import-roster", "--dry-run", str(EXAMPLE_ROSTER))
+    assert dry.returncode == 0 and "dry run" in dry.stdout
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Guardian)) == 0
+
+
+def test_missing_username_and_token_is_one_clear_line(tmp_path):
+    db = f"sqlite+aiosqlite:///{tmp_path}/x.db"
+    result = homevisit(db, "invite-links", env={"BOT_USERNAME": ""})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "BOT_USERNAME" in result.stderr
+
+
+def test_run_without_token_names_the_variable(tmp_path):
+    result = homevisit(f"sqlite+aiosqlite:///{tmp_path}/x.db", "run")
+    assert result.returncode == 2
+    assert "BOT_TOKEN" in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_every_subcommand_explains_itself():
+    for command in ("migrate", "import-roster", "add-staff", "invite-links", "run"):
+        result = subprocess.run([sys.executable, "-m", "bot", command, "--help"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and "usage: homevisit" in result.stdout
+
+
+async def test_partial_export_is_not_taken_for_the_whole_school(fresh_db, tmp_path, sessionmaker):
+    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
+    lines = EXAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
+    one_class = tmp_path / "groep3.csv"
+    one_class.write_text("\n".join([lines[0], *[l for l in lines[1:] if ",Groep 3," in l]]) + "\n", encoding="utf-8")
+
+    refused = homevisit(fresh_db, "import-roster", str(one_class))
+    assert refused.returncode == 1 and "--allow-removals" in refused.stderr
+    async with sessionmaker() as session:
+        from db.models import Pupil
+        assert await session.scalar(select(func.count()).select_from(Pupil).where(Pupil.active.is_(True))) == 40
+
+    applied = homevisit(fresh_db, "import-roster", "--allow-removals", str(one_class))
+    assert applied.returncode == 0
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Pupil).where(Pupil.active.is_(True))) < 40

@@ -1,0 +1,89 @@
+"""Invitation tokens: unguessable, single-use, expiring, replaced by newer ones, stored hashed."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from bot.services.invites import Redeemed, hash_token, issue_token, redeem
+from bot.services.schools import ensure_school
+from bot.services.staff import add_staff
+from db.models import InviteToken, Staff
+
+
+async def _teacher(session, clock):
+    school = await ensure_school(session, "De Regenboog", "Europe/Amsterdam", "nl", clock.now())
+    staff = await add_staff(session, school.id, name="Marieke de Vries", role="teacher", language=None, now=clock.now())
+    await session.commit()
+    return school.id, staff.id
+
+
+async def _issue(session, clock, school_id, staff_id, days=60):
+    token = await issue_token(session, school_id=school_id, now=clock.now(), valid_for=timedelta(days=days),
+                              staff_id=staff_id)
+    await session.commit()
+    return token
+
+
+async def _redeem(session, clock, token, user_id):
+    return await redeem(session, token, telegram_user_id=user_id, chat_id=user_id, telegram_language="nl",
+                        now=clock.now())
+
+
+async def test_token_is_long_random_and_only_its_hash_is_stored(session, clock):
+    school_id, staff_id = await _teacher(session, clock)
+    tokens = {await _issue(session, clock, school_id, staff_id) for _ in range(20)}
+    assert len(tokens) == 20
+    for token in tokens:
+        assert len(token) * 6 >= 128 and len(token) <= 64  # bits of entropy; Telegram's start limit
+        assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    dump = " ".join(str(v) for row in (await session.execute(text("SELECT * FROM invite_tokens"))).all() for v in row)
+    assert not any(token in dump for token in tokens)
+    stored = set((await session.scalars(select(InviteToken.token_hash))).all())
+    assert {hash_token(t) for t in tokens} == stored
+
+
+async def test_token_works_once(session, clock):
+    school_id, staff_id = await _teacher(session, clock)
+    token = await _issue(session, clock, school_id, staff_id)
+    assert (await _redeem(session, clock, token, 1)).outcome is Redeemed.LINKED
+    assert (await _redeem(session, clock, token, 1)).outcome is Redeemed.ALREADY_LINKED
+    assert (await _redeem(session, clock, token, 2)).outcome is Redeemed.USED_ELSEWHERE
+    staff = await session.get(Staff, staff_id)
+    await session.refresh(staff)
+    assert staff.account_id is not None
+
+
+async def test_expired_and_replaced_tokens_link_nobody(session, clock):
+    school_id, staff_id = await _teacher(session, clock)
+    short = await _issue(session, clock, school_id, staff_id, days=1)
+    clock.advance(timedelta(days=2))
+    assert (await _redeem(session, clock, short, 1)).outcome is Redeemed.EXPIRED
+    first = await _issue(session, clock, school_id, staff_id)
+    second = await _issue(session, clock, school_id, staff_id)
+    assert (await _redeem(session, clock, first, 1)).outcome is Redeemed.REPLACED
+    staff = await session.get(Staff, staff_id)
+    await session.refresh(staff)
+    assert staff.account_id is None
+    assert (await _redeem(session, clock, second, 1)).outcome is Redeemed.LINKED
+
+
+async def test_two_accounts_opening_one_link_at_once_link_exactly_one(sessionmaker, clock):
+    async with sessionmaker() as session:
+        school_id, staff_id = await _teacher(session, clock)
+        token = await _issue(session, clock, school_id, staff_id)
+
+    async def attempt(user_id):
+        async with sessionmaker() as s:
+            return (await _redeem(s, clock, token, user_id)).outcome
+
+    outcomes = await asyncio.gather(*(attempt(100 + i) for i in range(5)), return_exceptions=True)
+    assert outcomes.count(Redeemed.LINKED) == 1, outcomes
+    assert all(o in (Redeemed.LINKED, Redeemed.USED_ELSEWHERE) for o in outcomes), outcomes
+
+
+async def test_garbage_is_unknown(session, clock):
+    await _teacher(session, clock)
+    for raw in ["", "short", "A" * 65, "with space in it here", "ÄÖÜ" * 10]:
+        assert (await _redeem(session, clock, raw, 1)).outcome is Redeemed.UNKNOWN
