@@ -20,7 +20,12 @@ from bot.clock import Clock
 from bot.commands import COMMON, GUARDIAN
 from bot.config import Settings
 from bot.context import HomevisitApplication, HomevisitContext
-from bot.handlers import fallback, help as help_handlers, identity, language, start
+from bot.dialogs import availability as availability_dialog
+from bot.dialogs import booking as booking_dialog
+from bot.dialogs import period as period_dialog
+from bot.dialogs import teacher as teacher_dialog
+from bot.handlers import fallback, help as help_handlers, identity, language, start, text, visits
+from bot.outbox import Dispatcher
 from bot.i18n import Catalogs
 from bot.languages import SOURCE_LANGUAGE
 from bot.runtime import Runtime
@@ -28,6 +33,8 @@ from bot.services.schools import ensure_school
 from db.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
+
+OUTBOX_TICK_SECONDS = 5
 
 
 def register_handlers(app: HomevisitApplication) -> None:
@@ -44,8 +51,35 @@ def register_handlers(app: HomevisitApplication) -> None:
     app.add_handler(CallbackQueryHandler(language.show_menu, pattern=callbacks.pattern("langmenu")))
     app.add_handler(CallbackQueryHandler(language.choose, pattern=callbacks.pattern("lang")))
 
+    # Parents: invitation, time and place, decline, their visit.
+    app.add_handler(CommandHandler(["myvisit", "bezoek"], visits.my_visit, filters=private))
+    for action, handler in {
+        "inv": booking_dialog.on_invitation, "days": booking_dialog.on_days, "day": booking_dialog.on_day,
+        "slot": booking_dialog.on_slot, "ven": booking_dialog.on_venue, "plc": booking_dialog.on_place_skipped,
+        "send": booking_dialog.on_send, "nofit": booking_dialog.on_no_fit, "decl": booking_dialog.on_decline_reason,
+        "mv": booking_dialog.on_manage, "prop": booking_dialog.on_proposal,
+        # Teachers: requests, proposals, cancellations, availability.
+        "tc": teacher_dialog.on_confirm, "tp": teacher_dialog.on_propose_start, "tpd": teacher_dialog.on_propose_day,
+        "tps": teacher_dialog.on_propose_slot, "tx": teacher_dialog.on_cancel_start,
+        "txr": teacher_dialog.on_cancel_reason,
+        "av": availability_dialog.start, "ava": availability_dialog.on_add, "avd": availability_dialog.on_day,
+        "avs": availability_dialog.on_start_time, "ave": availability_dialog.on_end_time,
+        "avx": availability_dialog.on_remove,
+        # The coordinator: the period and the invitations.
+        "pnm": period_dialog.on_default_name, "pfd": period_dialog.on_step, "pld": period_dialog.on_step,
+        "pvm": period_dialog.on_step, "pbm": period_dialog.on_step, "pok": period_dialog.on_open,
+        "pno": period_dialog.on_stop, "pcl": period_dialog.on_close, "pcy": period_dialog.on_close,
+        "ivs": period_dialog.on_invite,
+    }.items():
+        app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
+    app.add_handler(CommandHandler(["availability", "tijden"], availability_dialog.start, filters=private))
+    app.add_handler(CommandHandler("agenda", teacher_dialog.agenda, filters=private))
+    app.add_handler(CommandHandler("period", period_dialog.start, filters=private))
+    app.add_handler(CommandHandler("invite", period_dialog.invite, filters=private))
+
     # Last: whatever nobody took gets a kind word and changes nothing.
     app.add_handler(MessageHandler(filters.COMMAND & private, fallback.unknown_command))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, text.on_text))
     app.add_handler(MessageHandler(private & ~filters.COMMAND, fallback.other_message))
     app.add_handler(CallbackQueryHandler(fallback.stale_button))
     app.add_error_handler(fallback.on_error)
@@ -55,6 +89,11 @@ async def _post_init(app: HomevisitApplication) -> None:
     if "runtime" not in app.bot_data:
         app.bot_data["runtime"] = await build_runtime(app.bot_data["settings"])
     rt: Runtime = app.bot_data["runtime"]
+    dispatcher = Dispatcher(rt, app.bot)
+    app.bot_data["outbox"] = dispatcher
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_outbox_tick, interval=OUTBOX_TICK_SECONDS, first=OUTBOX_TICK_SECONDS,
+                                    name="outbox")
     for lang in rt.catalogs.languages:
         t = rt.translator(lang)
         commands = [BotCommand(c.name, t._(c.description)) for c in (*GUARDIAN, *COMMON)]
@@ -62,6 +101,10 @@ async def _post_init(app: HomevisitApplication) -> None:
         if lang == "nl_BE":
             continue  # Telegram menus know languages, not regions: nl serves both.
         await app.bot.set_my_commands(commands, language_code=code)
+
+
+async def _outbox_tick(context: HomevisitContext) -> None:
+    await context.application.bot_data["outbox"].dispatch_due()
 
 
 async def _post_shutdown(app: HomevisitApplication) -> None:

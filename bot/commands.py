@@ -17,9 +17,17 @@ COMMON = (
     Command("language", N_("Kies je taal")),
     Command("help", N_("Wat kan ik hier doen?")),
 )
-GUARDIAN: tuple[Command, ...] = ()
-TEACHER: tuple[Command, ...] = ()
-COORDINATOR: tuple[Command, ...] = ()
+GUARDIAN: tuple[Command, ...] = (
+    Command("myvisit", N_("Mijn huisbezoek: bekijken, verzetten of afzeggen")),
+)
+TEACHER: tuple[Command, ...] = (
+    Command("availability", N_("Mijn tijden voor huisbezoeken")),
+    Command("agenda", N_("Mijn huisbezoeken")),
+)
+COORDINATOR: tuple[Command, ...] = (
+    Command("period", N_("Bezoekperiode openen of sluiten")),
+    Command("invite", N_("Uitnodigingen versturen")),
+)
 
 
 def commands_for(who: Identity) -> list[Command]:

@@ -33,10 +33,14 @@ class UpdateScope:
             self.session = self.runtime.sessionmaker()
         return self.session
 
-    async def close(self) -> None:
+    async def close(self) -> bool:
+        """Close the session; True when the update wrote outbox messages."""
+        wrote = False
         if self.session is not None:
+            wrote = bool(self.session.info.pop("outbox_written", False))
             await self.session.close()
             self.session = None
+        return wrote
 
 
 _scope: contextvars.ContextVar[UpdateScope | None] = contextvars.ContextVar("homevisit_update_scope", default=None)
@@ -91,8 +95,10 @@ class HomevisitApplication(Application):
         finally:
             scope = _scope.get()
             _scope.reset(token)
-            if scope is not None:
-                await scope.close()
+            if scope is not None and await scope.close():
+                dispatcher = self.bot_data.get("outbox")
+                if dispatcher is not None:
+                    self.create_task(dispatcher.dispatch_due(), name="outbox-kick")
             update_id = getattr(update, "update_id", None)
             if update_id is not None:
                 for listener in list(self.update_done_listeners):

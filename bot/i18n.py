@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -131,6 +131,12 @@ class Translator:
         if isinstance(moment, datetime):
             moment = moment.astimezone(self.tz)
         return self.isolate(format_date(moment, _day_pattern(self.babel_locale), locale=self.babel_locale))
+
+    def short_day(self, moment: datetime | date) -> str:
+        """'di 10 nov' / 'Tue 10 Nov': for buttons."""
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(self.tz)
+        return self.isolate(format_skeleton("MMMEd", moment, locale=self.babel_locale))
 
     def time(self, moment: datetime | time) -> str:
         if isinstance(moment, datetime):

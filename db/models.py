@@ -5,19 +5,23 @@ whole school board. Times are stored in UTC (`UTCDateTime`).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    JSON,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -193,3 +197,148 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# -- the visit loop ---------------------------------------------------------------
+
+PERIOD_OPEN = "open"
+PERIOD_CLOSED = "closed"
+
+
+class VisitPeriod(Base):
+    """The weeks in which teachers visit. One open period per school at a time."""
+
+    __tablename__ = "visit_periods"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint("last_day >= first_day", name="days"),
+        Index("uq_visit_periods_one_open", "school_id", unique=True,
+              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    visit_minutes: Mapped[int] = mapped_column(Integer)
+    buffer_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AvailabilityWindow(Base):
+    """A stretch of time in which a teacher can make visits."""
+
+    __tablename__ = "availability_windows"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("visit_periods.id"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+INVITATION_STATES = ("pending", "requested", "booked", "declined", "no_fit")
+
+
+class Invitation(Base):
+    """One household invited by one teacher in one period (siblings in two classes: two)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("period_id", "household_id", "teacher_id", name="uq_invitations_period_household_teacher"),
+        CheckConstraint("status IN ('pending', 'requested', 'booked', 'declined', 'no_fit')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("visit_periods.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    decline_reason: Mapped[str | None] = mapped_column(String(16))
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("guardians.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Optimistic lock: every change bumps it; a press on an old state cannot win.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+VENUES = ("home", "school", "park", "cafe", "phone")
+ACTIVE_APPOINTMENT_STATES = ("requested", "proposed", "confirmed")
+
+
+class Appointment(Base):
+    """A time and a place for one invitation's visit."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'proposed', 'confirmed', 'cancelled', 'replaced')", name="status"),
+        CheckConstraint("venue IN ('home', 'school', 'park', 'cafe', 'phone')", name="venue"),
+        # A slot can be taken once: the database refuses a second live appointment
+        # of one teacher at the same start, whatever the Python code does.
+        Index("uq_appointments_live_slot", "teacher_id", "starts_at", unique=True,
+              sqlite_where=text("status IN ('requested', 'proposed', 'confirmed')"),
+              postgresql_where=text("status IN ('requested', 'proposed', 'confirmed')")),
+        # At most one live appointment per invitation.
+        Index("uq_appointments_live_invitation", "invitation_id", unique=True,
+              sqlite_where=text("status IN ('requested', 'proposed', 'confirmed')"),
+              postgresql_where=text("status IN ('requested', 'proposed', 'confirmed')")),
+        Index("ix_appointments_teacher_time", "teacher_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    venue: Mapped[str] = mapped_column(String(8))
+    place: Mapped[str | None] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("guardians.id", ondelete="SET NULL"))
+    cancelled_by: Mapped[str | None] = mapped_column(String(12))  # guardian or teacher
+    cancel_reason: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DialogState(Base):
+    """Where a person is in a multi-step flow, kept in the database (restarts, two workers)."""
+
+    __tablename__ = "dialog_states"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """A message that must not be lost or doubled, written with the change that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="status"),
+        Index("ix_outbox_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

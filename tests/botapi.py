@@ -43,7 +43,13 @@ class ChatLog:
     """What one private chat looks like on the user's phone."""
 
     messages: dict[int, dict] = field(default_factory=dict)  # message_id -> message, as edited
-    order: list[int] = field(default_factory=list)
+    order: list[int] = field(default_factory=list)  # as they stand in the chat
+    touched: list[int] = field(default_factory=list)  # by last send or edit, oldest first
+
+    def touch(self, message_id: int) -> None:
+        if message_id in self.touched:
+            self.touched.remove(message_id)
+        self.touched.append(message_id)
 
 
 class BotAPIDouble:
@@ -165,6 +171,7 @@ class BotAPIDouble:
         log = self.chats.setdefault(chat_id, ChatLog())
         log.messages[message["message_id"]] = message
         log.order.append(message["message_id"])
+        log.touch(message["message_id"])
         return message
 
     async def _m_editMessageText(self, params: dict) -> dict:
@@ -192,9 +199,11 @@ class BotAPIDouble:
     def _find(self, params: dict) -> dict:
         chat_id = _int(params.get("chat_id"))
         message_id = _int(params.get("message_id"))
-        message = self.chats.get(chat_id, ChatLog()).messages.get(message_id)
+        log = self.chats.get(chat_id, ChatLog())
+        message = log.messages.get(message_id)
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
+        log.touch(message_id)
         return message
 
     # -- what a test does ------------------------------------------------------
@@ -212,6 +221,11 @@ class BotAPIDouble:
     def messages_to(self, chat_id: int) -> list[dict]:
         log = self.chats.get(chat_id)
         return [log.messages[i] for i in log.order] if log else []
+
+    def recently_changed(self, chat_id: int) -> list[dict]:
+        """The chat's messages by their last send or edit, newest last."""
+        log = self.chats.get(chat_id)
+        return [log.messages[i] for i in log.touched] if log else []
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

@@ -41,6 +41,8 @@ class BotUnderTest:
         self.app = build_application(self.settings, self.runtime)
         self.app.update_done_listeners.append(self._on_done)
         await self.app.initialize()
+        # run_polling() would call these hooks; we start the pieces by hand.
+        await self.app.post_init(self.app)
         await self.app.updater.start_polling(poll_interval=0, timeout=5, drop_pending_updates=False)
         await self.app.start()
 
@@ -51,6 +53,7 @@ class BotUnderTest:
         await self.app.updater.stop()
         await self.app.stop()
         await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
         self.app = None
 
     async def restart(self) -> None:
@@ -74,7 +77,12 @@ class BotUnderTest:
             await asyncio.wait_for(future, WAIT_SECONDS)
         except asyncio.TimeoutError:
             raise AssertionError(f"the bot did not finish update {update_id} within {WAIT_SECONDS}s") from None
+        await self.drain()
         return update_id
+
+    async def drain(self) -> int:
+        """Send every outbox message that is due now (what the scheduler's tick does)."""
+        return await self.app.bot_data["outbox"].dispatch_due()
 
     def user(self, first_name: str, language_code: str | None = "nl", user_id: int | None = None) -> TgUser:
         return TgUser(self, user_id or next(self._user_ids), first_name, language_code)
@@ -86,7 +94,6 @@ class TgUser:
         self.id = user_id
         self.first_name = first_name
         self.language_code = language_code
-        self._seen = 0
         self.last_answer: dict | None = None
 
     @property
@@ -109,8 +116,9 @@ class TgUser:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        before = len(self.messages())
         await self.bot.deliver({"message": message})
-        return self.new_messages()
+        return self.messages()[before:]
 
     async def click(self, label: str, *, message: dict | None = None) -> dict | None:
         """Tap the button whose label contains `label` on the newest message showing one."""
@@ -119,7 +127,7 @@ class TgUser:
 
     async def press(self, data: str, message: dict | None = None) -> dict | None:
         """Send a callback query with these data, as a (possibly forged) button press."""
-        message = message or self.messages()[-1]
+        message = message or self.latest()
         query_id = f"cq{self.id}-{time.monotonic_ns()}"
         await self.bot.deliver({
             "callback_query": {
@@ -134,25 +142,24 @@ class TgUser:
     def messages(self) -> list[dict]:
         return self.bot.double.messages_to(self.id)
 
-    def new_messages(self) -> list[dict]:
-        messages = self.messages()
-        new = messages[self._seen:]
-        self._seen = len(messages)
-        return new
+    def latest(self) -> dict:
+        """The message that changed last on the phone (sent or edited)."""
+        changed = self.bot.double.recently_changed(self.id)
+        if not changed:
+            raise AssertionError(f"{self.first_name} has received no message")
+        return changed[-1]
 
     def last_text(self) -> str:
-        messages = self.messages()
-        if not messages:
-            raise AssertionError(f"{self.first_name} has received no message")
-        return messages[-1]["text"]
+        return self.latest()["text"]
 
     def buttons(self, message: dict | None = None) -> list[tuple[str, str]]:
-        message = message or self.messages()[-1]
+        message = message or self.latest()
         rows = message.get("reply_markup", {}).get("inline_keyboard", [])
         return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
 
     def find_button(self, label: str, message: dict | None = None) -> tuple[dict, str]:
-        candidates = [message] if message else [m for m in reversed(self.messages()) if m.get("reply_markup")]
+        candidates = [message] if message else [
+            m for m in reversed(self.bot.double.recently_changed(self.id)) if m.get("reply_markup")]
         for candidate in candidates:
             for text, data in self.buttons(candidate):
                 if label in text:

@@ -1,0 +1,356 @@
+"""The life of an appointment: a parent's request, the teacher's confirmation or
+counter-proposal, declines, cancellations and reschedules.
+
+Each function checks who acts and on what, changes the state, queues the message for
+the other party in the same transaction, and returns an `Outcome` the handler renders.
+Slot races are settled by the database: a per-teacher lock plus a unique index on
+live appointments (`uq_appointments_live_slot`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import availability
+from bot.services.invitations import DECLINE_REASONS, NotAllowed, household_guardians, live_appointment
+from bot.services.outbox import enqueue
+from db.locking import lock_teacher, release
+from db.models import VENUES, Appointment, Guardian, Invitation, Staff, VisitPeriod
+
+TEACHER_CANCEL_REASONS = ("ill", "unavailable", "other")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str  # requested, slot_taken, closed, confirmed, proposed, accepted, ...
+    appointment_id: int | None = None
+    invitation_id: int | None = None
+
+
+async def _guardian_of(session: AsyncSession, invitation: Invitation, guardian_ids: tuple[int, ...]) -> Guardian:
+    guardian = await session.scalar(
+        select(Guardian).where(Guardian.id.in_(guardian_ids or (-1,)), Guardian.household_id == invitation.household_id,
+                               Guardian.active.is_(True))
+    )
+    if guardian is None:
+        raise NotAllowed
+    return guardian
+
+
+async def _tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
+    teacher = await session.get(Staff, invitation.teacher_id)
+    enqueue(session, school_id=invitation.school_id, account_id=teacher.account_id if teacher else None,
+            kind=kind, payload=payload, due_at=now, now=now)
+
+
+async def _tell_household(session, invitation: Invitation, kind: str, payload: dict, now: datetime,
+                          *, except_guardian: int | None = None) -> None:
+    for guardian in await household_guardians(session, invitation.household_id):
+        if guardian.id == except_guardian:
+            continue
+        enqueue(session, school_id=invitation.school_id, account_id=guardian.account_id, kind=kind,
+                payload={**payload, "guardian": guardian.id}, due_at=now, now=now)
+
+
+async def _open_period(session, invitation: Invitation) -> VisitPeriod | None:
+    period = await session.get(VisitPeriod, invitation.period_id, populate_existing=True)
+    return period if period is not None and period.status == "open" else None
+
+
+# -- the parent ---------------------------------------------------------------------
+
+async def request_slot(
+    session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...], start: datetime, venue: str,
+    place: str | None, now: datetime,
+) -> Outcome:
+    """Ask for a visit at `start`. Replaces the household's own earlier request or visit."""
+    if venue not in VENUES:
+        raise NotAllowed
+    invitation = await session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotAllowed
+    guardian = await _guardian_of(session, invitation, guardian_ids)
+    await lock_teacher(session, invitation.teacher_id)
+    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    period = await _open_period(session, invitation)
+    if period is None:
+        await release(session)
+        return Outcome("closed", invitation_id=invitation_id)
+    previous = await live_appointment(session, invitation.id)
+    slot = await availability.is_free(session, period, invitation.teacher_id, start, now,
+                                      ignore_appointment=previous.id if previous else None)
+    if slot is None:
+        await release(session)
+        return Outcome("slot_taken", invitation_id=invitation_id)
+    if previous is not None:
+        previous.status = "replaced"
+        previous.updated_at = now
+        await session.flush()
+    appointment = Appointment(
+        school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=invitation.teacher_id,
+        starts_at=slot.starts_at, ends_at=slot.ends_at, venue=venue, place=(place or None), status="requested",
+        requested_by=guardian.id, created_at=now, updated_at=now,
+    )
+    session.add(appointment)
+    invitation.status = "requested"
+    invitation.decline_reason = None
+    invitation.answered_by = guardian.id
+    invitation.answered_at = now
+    invitation.version += 1
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return Outcome("slot_taken", invitation_id=invitation_id)
+    kind = "reschedule_request" if previous is not None else "request"
+    await _tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
+    await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
+                          except_guardian=guardian.id)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return Outcome("slot_taken", invitation_id=invitation_id)
+    return Outcome("requested", appointment.id, invitation.id)
+
+
+async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...], reason: str | None,
+                  now: datetime) -> Outcome:
+    """'Not this year': respected, told to the teacher, never nagged about again."""
+    if reason is not None and reason not in DECLINE_REASONS:
+        raise NotAllowed
+    invitation = await session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotAllowed
+    guardian = await _guardian_of(session, invitation, guardian_ids)
+    await lock_teacher(session, invitation.teacher_id)
+    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if await _open_period(session, invitation) is None:
+        await release(session)
+        return Outcome("closed", invitation_id=invitation_id)
+    already = invitation.status == "declined"
+    previous = await live_appointment(session, invitation.id)
+    if previous is not None:
+        previous.status = "cancelled"
+        previous.cancelled_by = "guardian"
+        previous.cancel_reason = "declined"
+        previous.updated_at = now
+    invitation.status = "declined"
+    invitation.decline_reason = reason or invitation.decline_reason
+    invitation.answered_by = guardian.id
+    invitation.answered_at = now
+    invitation.version += 1
+    if not already:
+        await _tell_teacher(session, invitation, "declined", {"invitation": invitation.id}, now)
+        await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
+                              except_guardian=guardian.id)
+    await session.commit()
+    return Outcome("declined", invitation_id=invitation.id)
+
+
+async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...],
+                          now: datetime) -> Outcome:
+    """None of the offered times fits: the teacher is asked to add times or to call."""
+    invitation = await session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotAllowed
+    guardian = await _guardian_of(session, invitation, guardian_ids)
+    await lock_teacher(session, invitation.teacher_id)  # a request of the other guardian must not interleave
+    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if await _open_period(session, invitation) is None:
+        await release(session)
+        return Outcome("closed", invitation_id=invitation_id)
+    if invitation.status in ("requested", "booked", "declined"):
+        await release(session)
+        return Outcome("stale", invitation_id=invitation_id)
+    first = invitation.status != "no_fit"
+    invitation.status = "no_fit"
+    invitation.answered_by = guardian.id
+    invitation.answered_at = now
+    invitation.version += 1
+    if first:
+        await _tell_teacher(session, invitation, "no_fit", {"invitation": invitation.id}, now)
+    await session.commit()
+    return Outcome("no_fit", invitation_id=invitation.id)
+
+
+async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...],
+                             now: datetime) -> Outcome:
+    appointment = await session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotAllowed
+    invitation = await session.get(Invitation, appointment.invitation_id)
+    guardian = await _guardian_of(session, invitation, guardian_ids)
+    await lock_teacher(session, invitation.teacher_id)
+    appointment = await session.get(Appointment, appointment_id, populate_existing=True)
+    invitation = await session.get(Invitation, appointment.invitation_id, populate_existing=True)
+    if appointment.status not in ("requested", "proposed", "confirmed"):
+        await release(session)
+        return Outcome("stale", appointment_id, invitation.id)
+    appointment.status = "cancelled"
+    appointment.cancelled_by = "guardian"
+    appointment.updated_at = now
+    invitation.status = "pending"
+    invitation.version += 1
+    await _tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
+    await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
+                          except_guardian=guardian.id)
+    await session.commit()
+    return Outcome("cancelled", appointment_id, invitation.id)
+
+
+async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...], accept: bool,
+                          now: datetime) -> Outcome:
+    appointment = await session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotAllowed
+    invitation = await session.get(Invitation, appointment.invitation_id)
+    guardian = await _guardian_of(session, invitation, guardian_ids)
+    await lock_teacher(session, invitation.teacher_id)
+    appointment = await session.get(Appointment, appointment_id, populate_existing=True)
+    invitation = await session.get(Invitation, appointment.invitation_id, populate_existing=True)
+    if appointment.status != "proposed":
+        await release(session)
+        return Outcome("stale", appointment_id, invitation.id)
+    if accept:
+        appointment.status = "confirmed"
+        invitation.status = "booked"
+        kind = "proposal_accepted"
+    else:
+        appointment.status = "cancelled"
+        appointment.cancelled_by = "guardian"
+        appointment.cancel_reason = "proposal"
+        invitation.status = "pending"
+        kind = "proposal_rejected"
+    appointment.updated_at = now
+    invitation.answered_by = guardian.id
+    invitation.answered_at = now
+    invitation.version += 1
+    await _tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
+    await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
+                          except_guardian=guardian.id)
+    await session.commit()
+    return Outcome("accepted" if accept else "rejected", appointment_id, invitation.id)
+
+
+# -- the teacher ----------------------------------------------------------------------
+
+async def _teachers_appointment(session, appointment_id: int, teacher_id: int) -> tuple[Appointment, Invitation]:
+    appointment = await session.get(Appointment, appointment_id)
+    if appointment is None or appointment.teacher_id != teacher_id:
+        raise NotAllowed
+    await lock_teacher(session, teacher_id)
+    appointment = await session.get(Appointment, appointment_id, populate_existing=True)
+    invitation = await session.get(Invitation, appointment.invitation_id, populate_existing=True)
+    return appointment, invitation
+
+
+async def confirm(session: AsyncSession, appointment_id: int, teacher_id: int, now: datetime) -> Outcome:
+    appointment, invitation = await _teachers_appointment(session, appointment_id, teacher_id)
+    if appointment.status == "confirmed":
+        await release(session)
+        return Outcome("already_confirmed", appointment_id, invitation.id)
+    if appointment.status != "requested":
+        await release(session)
+        return Outcome("stale", appointment_id, invitation.id)
+    appointment.status = "confirmed"
+    appointment.updated_at = now
+    invitation.status = "booked"
+    invitation.version += 1
+    await _tell_household(session, invitation, "confirmed", {"appointment": appointment.id}, now)
+    await session.commit()
+    return Outcome("confirmed", appointment_id, invitation.id)
+
+
+async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, start: datetime,
+                  now: datetime) -> Outcome:
+    """Offer the household another free time instead of the one they asked for."""
+    appointment, invitation = await _teachers_appointment(session, appointment_id, teacher_id)
+    if appointment.status not in ("requested", "proposed", "confirmed"):
+        await release(session)
+        return Outcome("stale", appointment_id, invitation.id)
+    period = await _open_period(session, invitation)
+    if period is None:
+        await release(session)
+        return Outcome("closed", appointment_id, invitation.id)
+    slot = await availability.is_free(session, period, teacher_id, start, now, ignore_appointment=appointment.id)
+    if slot is None:
+        await release(session)
+        return Outcome("slot_taken", appointment_id, invitation.id)
+    appointment.status = "replaced"
+    appointment.updated_at = now
+    await session.flush()
+    proposal = Appointment(
+        school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=teacher_id,
+        starts_at=slot.starts_at, ends_at=slot.ends_at, venue=appointment.venue, place=appointment.place,
+        status="proposed", requested_by=appointment.requested_by, created_at=now, updated_at=now,
+    )
+    session.add(proposal)
+    invitation.status = "requested"
+    invitation.version += 1
+    invitation_id = invitation.id  # a rollback expires `invitation`
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return Outcome("slot_taken", appointment_id, invitation_id)
+    await _tell_household(session, invitation, "proposal", {"appointment": proposal.id}, now)
+    await session.commit()
+    return Outcome("proposed", proposal.id, invitation.id)
+
+
+async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_id: int, reason: str,
+                            now: datetime) -> Outcome:
+    if reason not in TEACHER_CANCEL_REASONS:
+        raise NotAllowed
+    appointment, invitation = await _teachers_appointment(session, appointment_id, teacher_id)
+    if appointment.status not in ("requested", "proposed", "confirmed"):
+        await release(session)
+        return Outcome("stale", appointment_id, invitation.id)
+    appointment.status = "cancelled"
+    appointment.cancelled_by = "teacher"
+    appointment.cancel_reason = reason
+    appointment.updated_at = now
+    invitation.status = "pending"
+    invitation.version += 1
+    await _tell_household(session, invitation, "cancelled_by_teacher", {"appointment": appointment.id}, now)
+    await session.commit()
+    return Outcome("cancelled", appointment_id, invitation.id)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgendaItem:
+    appointment: Appointment
+    invitation_id: int
+    children: tuple[str, ...]
+    class_names: tuple[str, ...]
+    guardians: tuple[tuple[str, str | None], ...]  # (name, phone)
+
+
+async def agenda(session: AsyncSession, teacher_id: int, since: datetime) -> list[AgendaItem]:
+    """The teacher's live visits from `since` on, in time order."""
+    from bot.services.invitations import view
+
+    appointments = (await session.scalars(
+        select(Appointment).where(Appointment.teacher_id == teacher_id,
+                                  Appointment.status.in_(("requested", "proposed", "confirmed")),
+                                  Appointment.ends_at >= since)
+        .order_by(Appointment.starts_at)
+    )).all()
+    items = []
+    for appointment in appointments:
+        v = await view(session, appointment.invitation_id)
+        guardians = await household_guardians(session, v.invitation.household_id)
+        items.append(AgendaItem(appointment, v.invitation.id, v.children, v.class_names,
+                                tuple((g.name, g.phone) for g in guardians)))
+    return items
+
+
+def visit_end(start: datetime, period: VisitPeriod) -> datetime:
+    return start + timedelta(minutes=period.visit_minutes)

@@ -1,0 +1,198 @@
+"""Invitations: one per household and teacher in the open period; who may answer them."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.outbox import enqueue
+from db.models import (
+    ACTIVE_APPOINTMENT_STATES,
+    Appointment,
+    Guardian,
+    Household,
+    Invitation,
+    Pupil,
+    SchoolClass,
+    Staff,
+    VisitPeriod,
+    pupil_households,
+)
+
+# The states in which a parent can still pick a time.
+OPEN_STATES = ("pending", "no_fit", "requested", "booked")
+DECLINE_REASONS = ("no_time", "at_school", "elsewhere", "unsaid")
+
+
+class NotAllowed(Exception):
+    """The presser may not act on this object (not their household, not their visit)."""
+
+
+@dataclass(frozen=True)
+class InviteReport:
+    households: int
+    invitations_created: int
+    messages: int
+    guardians_not_linked: int
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """An invitation as one guardian sees it."""
+
+    invitation: Invitation
+    period: VisitPeriod
+    teacher: Staff
+    guardian: Guardian | None  # None when the teacher looks
+    children: tuple[str, ...]
+    class_names: tuple[str, ...]
+    appointment: Appointment | None
+
+
+async def _pairs(session: AsyncSession, school_id: int) -> dict[tuple[int, int], None]:
+    """(household, teacher) for every active pupil with a class teacher, in a stable order."""
+    rows = await session.execute(
+        select(pupil_households.c.household_id, SchoolClass.teacher_id)
+        .join(Pupil, Pupil.id == pupil_households.c.pupil_id)
+        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .join(Household, Household.id == pupil_households.c.household_id)
+        .where(Pupil.school_id == school_id, Pupil.active.is_(True), Household.active.is_(True),
+               SchoolClass.teacher_id.is_not(None))
+        .order_by(pupil_households.c.household_id, SchoolClass.name)
+    )
+    return dict.fromkeys((h, t) for h, t in rows.all())
+
+
+async def send_invitations(session: AsyncSession, period: VisitPeriod, now: datetime) -> InviteReport:
+    """Create the missing invitations and queue one message per linked guardian for each.
+
+    Running it again only reaches households that were not invited yet (new pupils).
+    """
+    existing = set((await session.execute(
+        select(Invitation.household_id, Invitation.teacher_id).where(Invitation.period_id == period.id)
+    )).all())
+    created: list[Invitation] = []
+    for household_id, teacher_id in await _pairs(session, period.school_id):
+        if (household_id, teacher_id) in existing:
+            continue
+        invitation = Invitation(school_id=period.school_id, period_id=period.id, household_id=household_id,
+                                teacher_id=teacher_id, status="pending", created_at=now, version=1)
+        session.add(invitation)
+        created.append(invitation)
+    await session.flush()
+
+    guardians = await _guardians_by_household(session, {i.household_id for i in created})
+    messages = 0
+    not_linked: set[int] = set()  # guardians, once each (a family with three classes is one family)
+    for invitation in created:
+        for guardian in guardians.get(invitation.household_id, []):
+            if guardian.account_id is None:
+                not_linked.add(guardian.id)
+                continue
+            enqueue(session, school_id=period.school_id, account_id=guardian.account_id, kind="invitation",
+                    payload={"invitation": invitation.id, "guardian": guardian.id}, due_at=now, now=now)
+            messages += 1
+    await session.commit()
+    return InviteReport(len({i.household_id for i in created}), len(created), messages, len(not_linked))
+
+
+async def invite_linked_guardian(session: AsyncSession, guardian_id: int, now: datetime) -> int:
+    """A guardian who links during an open period gets the invitations of their household."""
+    guardian = await session.get(Guardian, guardian_id)
+    if guardian is None or guardian.account_id is None:
+        return 0
+    invitations = (await session.scalars(
+        select(Invitation)
+        .join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .where(Invitation.household_id == guardian.household_id, VisitPeriod.status == "open")
+        .order_by(Invitation.id)
+    )).all()
+    for invitation in invitations:
+        enqueue(session, school_id=guardian.school_id, account_id=guardian.account_id, kind="invitation",
+                payload={"invitation": invitation.id, "guardian": guardian.id}, due_at=now, now=now)
+    await session.commit()
+    return len(invitations)
+
+
+async def _guardians_by_household(session: AsyncSession, household_ids: set[int]) -> dict[int, list[Guardian]]:
+    if not household_ids:
+        return {}
+    rows = (await session.scalars(
+        select(Guardian).where(Guardian.household_id.in_(household_ids), Guardian.active.is_(True))
+        .order_by(Guardian.id)
+    )).all()
+    result: dict[int, list[Guardian]] = defaultdict(list)
+    for guardian in rows:
+        result[guardian.household_id].append(guardian)
+    return result
+
+
+async def household_guardians(session: AsyncSession, household_id: int) -> list[Guardian]:
+    return (await _guardians_by_household(session, {household_id})).get(household_id, [])
+
+
+async def view_for_guardian(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...]) -> InvitationView:
+    """The invitation, if one of these guardians belongs to its household; else NotAllowed.
+
+    NotAllowed reveals nothing: an unknown id and someone else's id look the same.
+    """
+    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if invitation is None or not guardian_ids:
+        raise NotAllowed
+    guardian = await session.scalar(
+        select(Guardian).where(Guardian.id.in_(guardian_ids), Guardian.household_id == invitation.household_id,
+                               Guardian.active.is_(True))
+    )
+    if guardian is None:
+        raise NotAllowed
+    return await _view(session, invitation, guardian)
+
+
+async def view(session: AsyncSession, invitation_id: int, guardian_id: int | None = None) -> InvitationView | None:
+    """The invitation as the system sees it (for messages to the teacher or a named guardian)."""
+    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if invitation is None:
+        return None
+    guardian = await session.get(Guardian, guardian_id) if guardian_id else None
+    return await _view(session, invitation, guardian)
+
+
+async def _view(session: AsyncSession, invitation: Invitation, guardian: Guardian | None) -> InvitationView:
+    period = await session.get(VisitPeriod, invitation.period_id)
+    teacher = await session.get(Staff, invitation.teacher_id)
+    rows = (await session.execute(
+        select(Pupil.name, SchoolClass.name)
+        .join(pupil_households, pupil_households.c.pupil_id == Pupil.id)
+        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .where(pupil_households.c.household_id == invitation.household_id,
+               SchoolClass.teacher_id == invitation.teacher_id, Pupil.active.is_(True))
+        .order_by(Pupil.name)
+    )).all()
+    appointment = await live_appointment(session, invitation.id)
+    return InvitationView(invitation, period, teacher, guardian, tuple(r[0] for r in rows),
+                          tuple(dict.fromkeys(r[1] for r in rows)), appointment)
+
+
+async def live_appointment(session: AsyncSession, invitation_id: int) -> Appointment | None:
+    return await session.scalar(
+        select(Appointment).where(Appointment.invitation_id == invitation_id,
+                                  Appointment.status.in_(ACTIVE_APPOINTMENT_STATES))
+        .execution_options(populate_existing=True)
+    )
+
+
+async def invitations_of_guardians(session: AsyncSession, guardian_ids: tuple[int, ...]) -> list[InvitationView]:
+    """Every invitation of the open period for these guardians' households (for /myvisit)."""
+    if not guardian_ids:
+        return []
+    guardians = (await session.scalars(select(Guardian).where(Guardian.id.in_(guardian_ids)))).all()
+    by_household = {g.household_id: g for g in guardians if g.active}
+    invitations = (await session.scalars(
+        select(Invitation).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .where(Invitation.household_id.in_(by_household), VisitPeriod.status == "open")
+        .order_by(Invitation.id)
+    )).all()
+    return [await _view(session, i, by_household[i.household_id]) for i in invitations]

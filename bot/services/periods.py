@@ -1,0 +1,81 @@
+"""The visit period: opened by the coordinator, one open per school at a time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import PERIOD_CLOSED, PERIOD_OPEN, VisitPeriod
+
+DEFAULT_VISIT_MINUTES = 60
+DEFAULT_BUFFER_MINUTES = 15
+
+
+class PeriodError(ValueError):
+    """Why a period cannot be opened; `code` is for the reply, the text for the log or CLI."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class PeriodDraft:
+    name: str
+    first_day: date
+    last_day: date
+    visit_minutes: int = DEFAULT_VISIT_MINUTES
+    buffer_minutes: int = DEFAULT_BUFFER_MINUTES
+
+
+def check_draft(draft: PeriodDraft) -> None:
+    if not draft.name.strip():
+        raise PeriodError("name", "the period needs a name")
+    if len(draft.name) > 100:
+        raise PeriodError("name", "the name is longer than 100 characters")
+    if draft.last_day < draft.first_day:
+        raise PeriodError("days", "the last day is before the first day")
+    if (draft.last_day - draft.first_day).days > 120:
+        raise PeriodError("days", "a visit period is at most 120 days")
+    if not 15 <= draft.visit_minutes <= 240:
+        raise PeriodError("visit", "a visit lasts between 15 and 240 minutes")
+    if not 0 <= draft.buffer_minutes <= 120:
+        raise PeriodError("buffer", "the travel buffer is between 0 and 120 minutes")
+
+
+async def open_period(session: AsyncSession, school_id: int, draft: PeriodDraft, now: datetime) -> VisitPeriod:
+    check_draft(draft)
+    if await current_period(session, school_id) is not None:
+        raise PeriodError("already_open", "a visit period is already open; close it first")
+    period = VisitPeriod(
+        school_id=school_id, name=" ".join(draft.name.split()), first_day=draft.first_day,
+        last_day=draft.last_day, visit_minutes=draft.visit_minutes, buffer_minutes=draft.buffer_minutes,
+        status=PERIOD_OPEN, opened_at=now,
+    )
+    session.add(period)
+    try:
+        await session.commit()
+    except IntegrityError:  # another coordinator opened one at the same moment
+        await session.rollback()
+        raise PeriodError("already_open", "a visit period is already open; close it first") from None
+    return period
+
+
+async def current_period(session: AsyncSession, school_id: int) -> VisitPeriod | None:
+    return await session.scalar(
+        select(VisitPeriod).where(VisitPeriod.school_id == school_id, VisitPeriod.status == PERIOD_OPEN)
+    )
+
+
+async def close_period(session: AsyncSession, school_id: int, now: datetime) -> VisitPeriod | None:
+    """Close the open period: no new bookings. Planned visits stay planned."""
+    period = await current_period(session, school_id)
+    if period is None:
+        return None
+    period.status = PERIOD_CLOSED
+    period.closed_at = now
+    await session.commit()
+    return period
