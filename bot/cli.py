@@ -47,6 +47,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "text"], default="text", help="output format (default: text)")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
+    p = sub.add_parser("open-period", help="open the visit period",
+                       description="Open the school's visit period (one at a time). Teachers then add their times "
+                       "with /availability in the bot.")
+    p.add_argument("--name", required=True, help='e.g. "Huisbezoeken najaar 2026"')
+    p.add_argument("--from", dest="first_day", required=True, type=_iso_day, metavar="YYYY-MM-DD", help="first day")
+    p.add_argument("--to", dest="last_day", required=True, type=_iso_day, metavar="YYYY-MM-DD", help="last day")
+    p.add_argument("--visit-minutes", type=int, default=60, help="length of one visit (default 60)")
+    p.add_argument("--buffer-minutes", type=int, default=15, help="travel time between visits (default 15)")
+
+    sub.add_parser("close-period", help="close the visit period (no new bookings)",
+                   description="Close the open visit period: parents can no longer book; planned visits stay.")
+
+    sub.add_parser("send-invitations", help="invite every household of the open period",
+                   description="Create an invitation per household and class teacher and queue one message per "
+                   "linked guardian. The running bot sends them (at once, or within seconds). Households already "
+                   "invited are not invited twice; guardians who link later get theirs on linking.")
+
     sub.add_parser("run", help="run the bot (long polling)",
                    description="Apply migrations, then run the bot with long polling. Needs BOT_TOKEN.")
     return parser
@@ -218,7 +235,62 @@ class _database:
         await self.engine.dispose()
 
 
+def _iso_day(raw: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {raw!r}") from None
+
+
+async def _open_period(settings: Settings, args) -> int:
+    from bot.services.periods import PeriodDraft, PeriodError, open_period
+
+    draft = PeriodDraft(args.name, args.first_day, args.last_day, args.visit_minutes, args.buffer_minutes)
+    async with _database(settings) as (session, school_id, clock):
+        try:
+            period = await open_period(session, school_id, draft, clock.now())
+        except PeriodError as exc:
+            print(f"homevisit: {exc}", file=sys.stderr)
+            return 1
+    print(f"visit period {period.name!r} is open: {period.first_day} to {period.last_day}, "
+          f"{period.visit_minutes} min visits with {period.buffer_minutes} min travel time")
+    return 0
+
+
+async def _close_period(settings: Settings, args) -> int:
+    from bot.services.periods import close_period
+
+    async with _database(settings) as (session, school_id, clock):
+        period = await close_period(session, school_id, clock.now())
+    if period is None:
+        print("homevisit: no visit period is open", file=sys.stderr)
+        return 1
+    print(f"visit period {period.name!r} is closed")
+    return 0
+
+
+async def _send_invitations(settings: Settings, args) -> int:
+    from bot.services.invitations import send_invitations
+    from bot.services.periods import current_period
+
+    async with _database(settings) as (session, school_id, clock):
+        period = await current_period(session, school_id)
+        if period is None:
+            print("homevisit: no visit period is open; open one with `homevisit open-period`", file=sys.stderr)
+            return 1
+        report = await send_invitations(session, period, clock.now())
+    print(f"{report.households} households invited ({report.invitations_created} invitations); "
+          f"{report.messages} messages queued for the bot to send; "
+          f"{report.guardians_not_linked} guardians not linked yet get theirs when they link")
+    return 0
+
+
 COMMANDS = {
+    "open-period": _open_period,
+    "close-period": _close_period,
+    "send-invitations": _send_invitations,
     "migrate": _migrate,
     "import-roster": _import_roster,
     "add-staff": _add_staff,

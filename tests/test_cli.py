@@ -125,3 +125,32 @@ async def test_partial_export_is_not_taken_for_the_whole_school(fresh_db, tmp_pa
     assert applied.returncode == 0
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Pupil).where(Pupil.active.is_(True))) < 40
+
+
+async def test_open_period_and_send_invitations_from_the_command_line(fresh_db, sessionmaker):
+    from db.models import Invitation, OutboxMessage, VisitPeriod
+
+    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
+    assert homevisit(fresh_db, "send-invitations").returncode == 1  # no period yet
+    opened = homevisit(fresh_db, "open-period", "--name", "Huisbezoeken najaar", "--from", "2026-11-16",
+                       "--to", "2026-11-27")
+    assert opened.returncode == 0, opened.stderr
+    assert "60 min visits with 15 min travel time" in opened.stdout
+    again = homevisit(fresh_db, "open-period", "--name", "Tweede", "--from", "2026-11-16", "--to", "2026-11-27")
+    assert again.returncode == 1 and "already open" in again.stderr
+    bad = homevisit(fresh_db, "open-period", "--name", "X", "--from", "16-11-2026", "--to", "2026-11-27")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+    sent = homevisit(fresh_db, "send-invitations")
+    assert sent.returncode == 0, sent.stderr
+    async with sessionmaker() as session:
+        invitations = await session.scalar(select(func.count()).select_from(Invitation))
+        queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert invitations > 37  # every household, once per class teacher
+    assert queued == 0  # nobody linked Telegram yet: nothing to send
+    assert f"({invitations} invitations)" in sent.stdout
+    assert "0 households invited" in homevisit(fresh_db, "send-invitations").stdout
+
+    assert homevisit(fresh_db, "close-period").returncode == 0
+    async with sessionmaker() as session:
+        assert (await session.scalar(select(VisitPeriod.status))) == "closed"
