@@ -102,7 +102,7 @@ async def proposal_accepted(session, rt, t, payload) -> Rendered | None:
     if appointment is None:
         return None
     return Rendered(t._("✅ Het gezin van {children} vindt je voorstel goed: {when}.").format(
-        children=children_phrase(t, v), when=when_where(t, appointment)))
+        children=children_phrase(t, v), when=when_where(t, appointment, for_teacher=True)))
 
 
 async def proposal_rejected(session, rt, t, payload) -> Rendered | None:

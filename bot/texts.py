@@ -22,6 +22,8 @@ VENUE_PHRASES = {
     "cafe": N_("in een café"),
     "phone": N_("telefonisch"),
 }
+# The teacher reads about the family's home, not "your home".
+TEACHER_HOME_PHRASE = N_("bij het gezin thuis")
 DECLINE_REASON_LABELS = {
     "no_time": N_("Nu geen tijd"),
     "at_school": N_("Liever op school"),
@@ -39,16 +41,17 @@ def venue_button(t: Translator, venue: str) -> str:
     return f"{VENUE_ICONS[venue]} {t._(VENUE_LABELS[venue])}"
 
 
-def venue_phrase(t: Translator, venue: str, place: str | None) -> str:
-    phrase = t._(VENUE_PHRASES[venue])
+def venue_phrase(t: Translator, venue: str, place: str | None, *, for_teacher: bool = False) -> str:
+    phrase = t._(TEACHER_HOME_PHRASE if for_teacher and venue == "home" else VENUE_PHRASES[venue])
     if place:
         phrase = t._("{venue} ({place})").format(venue=phrase, place=t.isolate(place))
     return phrase
 
 
-def when_where(t: Translator, appointment: Appointment) -> str:
+def when_where(t: Translator, appointment: Appointment, *, for_teacher: bool = False) -> str:
     return t._("{when}, {where}").format(
-        when=t.day_and_time(appointment.starts_at), where=venue_phrase(t, appointment.venue, appointment.place)
+        when=t.day_and_time(appointment.starts_at),
+        where=venue_phrase(t, appointment.venue, appointment.place, for_teacher=for_teacher),
     )
 
 

@@ -1,59 +1,91 @@
-"""The visit loop over the Bot API double: the coordinator opens the period, teachers
-publish times, households are invited, parents choose a time and a place or decline,
-teachers confirm or propose, and both sides change plans."""
+"""The visit loop over the Bot API double, once in Dutch and once in English: the
+coordinator opens the period, teachers publish times, households are invited,
+parents choose a time and a place or decline, teachers confirm or propose, and both
+sides change plans. Every text is checked against its catalog entry."""
 from __future__ import annotations
+
+from datetime import date, datetime
 
 import pytest
 
+from tests.botapi import BotAPIDouble
 from tests.seed import guardian_link, load_example_roster, staff_link
+from tests.words import SCHOOL_TZ, Words
+
+MON, TUE, WED, THU, FRI27 = (date(2026, 11, d) for d in (16, 17, 18, 19, 27))
+STALE = "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
 
 
-async def link(bot, name: str, language_code: str = "nl", *, staff: bool = False, role: str = "teacher",
-               language: str | None = None):
-    user = bot.user(name.split()[0], language_code=language_code)
-    token = await (staff_link(bot.runtime, name, role=role, language=language) if staff
-                   else guardian_link(bot.runtime, name))
-    await user.send(f"/start {token}")
-    return user
+def at(day: date, hhmm: str) -> datetime:
+    hours, minutes = map(int, hhmm.split(":"))
+    return datetime(day.year, day.month, day.day, hours, minutes, tzinfo=SCHOOL_TZ)
 
 
-async def add_window(teacher, day_label: str, start: str, end: str) -> None:
-    await teacher.send("/availability")
-    await teacher.click("Tijd toevoegen" if teacher.language_code == "nl" else "Add time")
-    await teacher.click(day_label)
-    await teacher.click(start)
-    await teacher.click(end)
+@pytest.fixture(scope="module", params=["nl", "en"])
+def lang(request) -> str:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-async def school(bot):
+async def double(database_url, lang):
+    """A fresh double (and so a fresh bot and database) for each language."""
+    api = BotAPIDouble()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture(scope="module")
+def w(lang) -> Words:
+    return Words(lang)
+
+
+async def link(bot, w: Words, name: str, *, role: str | None = None):
+    """Join by personal link, and pick the test's language with /language when it is not Dutch."""
+    user = bot.user(name.split()[0], language_code="nl")
+    token = await (staff_link(bot.runtime, name, role=role, language="nl") if role
+                   else guardian_link(bot.runtime, name))
+    await user.send(f"/start {token}")
+    if w.language != "nl":
+        await user.send("/language")
+        await user.click({"en": "English"}[w.language])
+    return user
+
+
+async def add_window(teacher, w: Words, day: date, start: str, end: str) -> None:
+    await teacher.send("/availability")
+    await teacher.click(w("Tijd toevoegen"))
+    await teacher.click(w.short_day(day))
+    await teacher.click(w.time(at(day, start)))
+    await teacher.click(w.time(at(day, end)))
+
+
+@pytest.fixture(scope="module")
+async def school(bot, w):
     """Coordinator, three teachers with times, and the invitations sent, all through chat."""
     await load_example_roster(bot.runtime)
-    wilma = await link(bot, "Wilma Hoekstra", staff=True, role="coordinator", language="nl")
+    wilma = await link(bot, w, "Wilma Hoekstra", role="coordinator")
     await wilma.send("/period")
     await wilma.send("Huisbezoeken najaar")
-    await wilma.click("ma 16 nov")
-    await wilma.click("vr 27 nov")
-    await wilma.click("60 min")
-    await wilma.click("15 min")
-    await wilma.click("Periode openen")
-    marieke = await link(bot, "Marieke de Vries", staff=True)
-    jeroen = await link(bot, "Jeroen Bakker", language_code="en", staff=True)
-    sanne = await link(bot, "Sanne Vermeulen", staff=True)
-    await add_window(marieke, "ma 16 nov", "15:00", "20:00")
-    await add_window(marieke, "di 17 nov", "15:00", "20:00")
-    await add_window(jeroen, "Tue 17 Nov", "16:00", "21:00")
-    await add_window(sanne, "wo 18 nov", "15:00", "18:00")
-    # Guardians who link before the invitations go out.
-    people = {"wilma": wilma, "marieke": marieke, "jeroen": jeroen, "sanne": sanne}
-    for key, name, lang in [("anouk", "Anouk Jansen", "nl"), ("mark", "Mark Jansen", "nl"),
-                            ("emily", "Emily Smith", "nl"), ("ingrid", "Ingrid Visser", "nl"),
-                            ("petra", "Petra Mulder", "nl"), ("sandra", "Sandra Dekker", "nl"),
-                            ("joost", "Joost Hendriks", "nl"), ("esther", "Esther Meijer", "nl"),
-                            ("karin", "Karin de Groot", "nl"), ("anja", "Anja Bos", "nl")]:
-        people[key] = await link(bot, name, lang)
+    await wilma.click(w.short_day(MON))
+    await wilma.click(w.short_day(FRI27))
+    await wilma.click(w("{minutes} min", minutes=60))
+    await wilma.click(w("{minutes} min", minutes=15))
+    await wilma.click(w("Periode openen"))
+    people = {"wilma": wilma}
+    for key, name in [("marieke", "Marieke de Vries"), ("jeroen", "Jeroen Bakker"), ("sanne", "Sanne Vermeulen")]:
+        people[key] = await link(bot, w, name, role="teacher")
+    await add_window(people["marieke"], w, MON, "15:00", "20:00")
+    await add_window(people["marieke"], w, TUE, "15:00", "20:00")
+    await add_window(people["jeroen"], w, TUE, "16:00", "21:00")
+    await add_window(people["sanne"], w, WED, "15:00", "18:00")
+    for key, name in [("anouk", "Anouk Jansen"), ("mark", "Mark Jansen"), ("ingrid", "Ingrid Visser"),
+                      ("petra", "Petra Mulder"), ("sandra", "Sandra Dekker"), ("joost", "Joost Hendriks"),
+                      ("esther", "Esther Meijer"), ("karin", "Karin de Groot"), ("anja", "Anja Bos"),
+                      ("linda", "Linda de Boer")]:
+        people[key] = await link(bot, w, name)
     await wilma.send("/invite")
-    await wilma.click("Uitnodigingen versturen")
+    await wilma.click(w("Uitnodigingen versturen"))
     return people
 
 
@@ -66,219 +98,238 @@ def invitation_from(user, teacher_name: str) -> dict:
     raise AssertionError(f"{user.first_name} has no invitation from {teacher_name}")
 
 
-async def test_coordinator_opened_the_period_and_sent_invitations(bot, school):
+async def book(parent, w: Words, teacher: str, day: date, hhmm: str, venue: str) -> None:
+    await parent.click(w("Kies een moment"), message=invitation_from(parent, teacher))
+    await parent.click(w.short_day(day))
+    await parent.click(w.time(at(day, hhmm)))
+    await parent.click(w(venue))
+    await parent.click(w("Verstuur"))
+
+
+async def test_coordinator_opened_the_period_and_sent_invitations(school, w):
     wilma = school["wilma"]
-    texts = [m["text"] for m in wilma.messages()]
-    assert any(t.startswith("✅ De bezoekperiode is open.") and "Huisbezoeken najaar" in t for t in texts)
-    assert "gezinnen uitgenodigd" in wilma.last_text()
+    period = w("{name}\n📅 {first} t/m {last}\n⏱ bezoek {visit} min, daarna {buffer} min reistijd",
+               name="Huisbezoeken najaar", first=w.day(MON), last=w.day(FRI27), visit=60, buffer=15)
+    assert any(m["text"].startswith("✅ " + w("De bezoekperiode is open.") + "\n\n" + period)
+               for m in wilma.messages())
+    invited = wilma.last_text().split("\n")
+    assert invited[0] == w.n("📨 {count} gezin uitgenodigd.", "📨 {count} gezinnen uitgenodigd.", 37)
     [reply] = await wilma.send("/period")
-    assert "Huisbezoeken najaar" in reply["text"] and "maandag 16 november t/m vrijdag 27 november" in reply["text"]
-    assert "bezoek 60 min, daarna 15 min reistijd" in reply["text"]
+    assert reply["text"] == w("Deze bezoekperiode is open:") + "\n\n" + period
 
 
-async def test_teacher_adds_and_removes_windows(bot, school):
+async def test_teacher_adds_and_removes_windows(school, w):
     sanne = school["sanne"]
-    await add_window(sanne, "do 19 nov", "16:00", "18:00")
-    assert "✅ Toegevoegd: do 19 nov 16:00–18:00." in sanne.last_text()
-    assert "wo 18 nov 15:00–18:00" in sanne.last_text()
-    await sanne.click("🗑 do 19 nov")
-    assert sanne.last_text().startswith("🗑 Verwijderd.")
-    assert "do 19 nov" not in sanne.last_text()
-
-    jeroen = school["jeroen"]
-    [menu] = await jeroen.send("/availability")
-    assert "Tue 17 Nov 16:00–21:00" in menu["text"]
+    await add_window(sanne, w, THU, "16:00", "18:00")
+    window = w("{day} {start}–{end}", day=w.short_day(THU), start="16:00", end="18:00")
+    assert sanne.last_text().startswith("✅ " + w("Toegevoegd: {window}.", window=window))
+    await sanne.click("🗑 " + window)
+    assert sanne.last_text().startswith("🗑 " + w("Verwijderd."))
+    assert window not in sanne.last_text()
+    assert w("{day} {start}–{end}", day=w.short_day(WED), start="15:00", end="18:00") in sanne.last_text()
 
 
-async def test_household_with_two_guardians_and_children_in_three_classes(bot, school):
-    anouk, mark = school["anouk"], school["mark"]
-    for parent in (anouk, mark):
-        invitations = [m for m in parent.messages() if "komt graag bij jullie op huisbezoek" in m["text"]]
-        teachers = {name for name in ("Marieke de Vries", "Jeroen Bakker", "Sanne Vermeulen")
-                    for m in invitations if m["text"].count(name)}
-        assert len(invitations) == 3 and len(teachers) == 3
-    emma = invitation_from(anouk, "Marieke de Vries")
-    assert "Emma Jansen (Groep 3)" in emma["text"]
-    assert [label for label, _ in anouk.buttons(emma)] == [
-        "📅 Kies een moment", "📍 Ergens anders afspreken", "🙅 Dit jaar liever niet"]
+async def test_household_with_two_guardians_and_children_in_three_classes(school, w):
+    for parent in (school["anouk"], school["mark"]):
+        for teacher, child in [("Marieke de Vries", "Emma Jansen (Groep 3)"), ("Jeroen Bakker", "Lucas Jansen (Groep 5)"),
+                               ("Sanne Vermeulen", "Noor Jansen (Groep 7)")]:
+            invitation = invitation_from(parent, teacher)
+            assert child in invitation["text"]
+            assert [label for label, _ in parent.buttons(invitation)] == [
+                "📅 " + w("Kies een moment"), "📍 " + w("Ergens anders afspreken"), "🙅 " + w("Dit jaar liever niet")]
 
 
-async def test_booking_at_home_confirmed_and_the_other_guardian_sees_the_outcome(bot, school):
+async def test_booking_at_home_confirmed_and_the_other_guardian_sees_the_outcome(school, w):
     anouk, mark, marieke = school["anouk"], school["mark"], school["marieke"]
-    invitation = invitation_from(anouk, "Marieke de Vries")
-    await anouk.click("Kies een moment", message=invitation)
-    assert anouk.last_text().startswith("Op welke dag past het jullie?")
-    await anouk.click("ma 16 nov")
-    assert anouk.last_text() == "Hoe laat op maandag 16 november?"
+    await anouk.click(w("Kies een moment"), message=invitation_from(anouk, "Marieke de Vries"))
+    assert anouk.last_text() == w("Op welke dag past het jullie? Tussen haakjes staat hoeveel momenten er die dag "
+                                  "vrij zijn.")
+    await anouk.click(w.short_day(MON))
+    assert anouk.last_text() == w("Hoe laat op {day}?", day=w.day(MON))
     assert [label for label, _ in anouk.buttons()][:4] == ["15:00", "16:15", "17:30", "18:45"]
     await anouk.click("17:30")
-    await anouk.click("Bij ons thuis")
-    assert "📅 maandag 16 november om 17:30\n📍 bij jullie thuis" in anouk.last_text()
-    await anouk.click("Verstuur")
-    assert anouk.last_text().startswith("📨 Verstuurd! Marieke de Vries bevestigt het")
+    await anouk.click(w("Bij ons thuis"))
+    assert anouk.last_text() == w("Klopt dit?\n\n📅 {when}\n📍 {where}\n👤 {teacher}", when=w.when(at(MON, "17:30")),
+                                  where=w("bij jullie thuis"), teacher="Marieke de Vries")
+    await anouk.click(w("Verstuur"))
+    assert anouk.last_text().startswith(w.first_line(
+        "📨 Verstuurd! {teacher} bevestigt het zo snel mogelijk. Je krijgt dan een bericht.\n\n"
+        "Veranderen of afzeggen kan altijd met /myvisit.", teacher="Marieke de Vries"))
 
-    request = marieke.messages()[-1]
-    assert request["text"].startswith("📩 Nieuw verzoek voor een huisbezoek")
-    assert "Anouk Jansen (voor Emma Jansen (Groep 3)) vraagt" in request["text"]
+    request = marieke.latest()
+    assert request["text"].startswith("📩 " + w("Nieuw verzoek voor een huisbezoek"))
+    assert w("{guardian} (voor {children}) vraagt:\n📅 {when}\n📍 {where}", guardian="Anouk Jansen",
+             children="Emma Jansen (Groep 3)", when=w.when(at(MON, "17:30")),
+             where=w("bij het gezin thuis")) in request["text"]
     assert "+31612345601" in request["text"]
-    assert "Anouk Jansen heeft gereageerd op de uitnodiging." in mark.last_text()
+    assert mark.last_text().startswith(w("{name} heeft gereageerd op de uitnodiging.", name="Anouk Jansen"))
 
     # Mark taps his own, older invitation: he sees what Anouk chose, not a second question.
-    await mark.click("Kies een moment", message=invitation_from(mark, "Marieke de Vries"))
-    assert mark.last_text().startswith("Er is intussen iets veranderd. Zo staat het nu:")
-    assert "Jullie hebben gekozen: maandag 16 november om 17:30" in mark.last_text()
+    await mark.click(w("Kies een moment"), message=invitation_from(mark, "Marieke de Vries"))
+    assert mark.last_text().startswith(w("Er is intussen iets veranderd. Zo staat het nu:"))
+    assert w("⏳ Jullie hebben gekozen: {when}. {teacher} bevestigt het nog.", teacher="Marieke de Vries",
+             when=w("{when}, {where}", when=w.when(at(MON, "17:30")), where=w("bij jullie thuis"))) in mark.last_text()
 
-    await marieke.click("Bevestigen", message=request)
-    assert marieke.last_text().startswith("✅ Bevestigd: maandag 16 november om 17:30")
+    await marieke.click(w("Bevestigen"), message=request)
+    assert marieke.last_text() == w("✅ Bevestigd: {when}, {children}. Het gezin krijgt bericht.",
+                                    when=w("{when}, {where}", when=w.when(at(MON, "17:30")),
+                                           where=w("bij het gezin thuis")),
+                                    children="Emma Jansen (Groep 3)")
     for parent in (anouk, mark):
-        assert parent.last_text().startswith("✅ Het huisbezoek staat vast!")
-        assert "Marieke de Vries komt maandag 16 november om 17:30, bij jullie thuis." in parent.last_text()
+        assert parent.last_text() == w(
+            "✅ Het huisbezoek staat vast!\n\n{teacher} komt {when}.\n\nVeranderen of afzeggen kan altijd met /myvisit.",
+            teacher="Marieke de Vries", when=w("{when}, {where}", when=w.when(at(MON, "17:30")),
+                                               where=w("bij jullie thuis")))
 
 
-async def test_booking_in_a_cafe_with_a_typed_place_in_english(bot, school):
-    emily, marieke = school["emily"], school["marieke"]  # roster language: English
-    invitation = invitation_from(emily, "Marieke de Vries")
-    assert invitation["text"].startswith("Hello Emily Smith!")
-    await emily.click("Meet somewhere else", message=invitation)
-    await emily.click("In a café")
-    assert emily.last_text().startswith("Which day suits you?")
-    await emily.click("Tue 17 Nov")
-    await emily.click("16:15")
-    assert emily.last_text().startswith("Which café?")
-    [summary] = await emily.send("Café de Zon")
-    assert "📅 Tuesday, 17 November at 16:15\n📍 in a café (Café de Zon)" in summary["text"]
-    await emily.click("Send")
-    assert emily.last_text().startswith("📨 Sent!")
-    assert "in een café (Café de Zon)" in marieke.last_text()
+async def test_booking_in_a_cafe_with_a_typed_place(school, w):
+    linda, marieke = school["linda"], school["marieke"]  # Daan de Boer, Groep 3
+    await linda.click(w("Ergens anders afspreken"), message=invitation_from(linda, "Marieke de Vries"))
+    assert linda.last_text() == w("Waar willen jullie afspreken?")
+    assert "🏠 " + w("Bij ons thuis") not in [label for label, _ in linda.buttons()]
+    await linda.click(w("In een café"))
+    await linda.click(w.short_day(TUE))
+    await linda.click("16:15")
+    assert linda.last_text() == w("Welk café? Typ de naam, of tik op de knop.")
+    [summary] = await linda.send("Café de Zon")
+    where = w("{venue} ({place})", venue=w("in een café"), place="Café de Zon")
+    assert summary["text"] == w("Klopt dit?\n\n📅 {when}\n📍 {where}\n👤 {teacher}", when=w.when(at(TUE, "16:15")),
+                                where=where, teacher="Marieke de Vries")
+    await linda.click(w("Verstuur"))
+    assert "📍 " + where in marieke.last_text()
 
 
-async def test_teacher_proposes_another_time_and_the_parent_accepts(bot, school):
+async def test_teacher_proposes_another_time_and_the_parent_accepts(school, w):
     ingrid, marieke = school["ingrid"], school["marieke"]
-    await ingrid.click("Kies een moment", message=invitation_from(ingrid, "Marieke de Vries"))
-    await ingrid.click("ma 16 nov")
-    await ingrid.click("15:00")
-    await ingrid.click("Telefonisch")
-    await ingrid.click("Verstuur")
-    request = marieke.messages()[-1]
-    await marieke.click("Ander moment voorstellen", message=request)
-    await marieke.click("di 17 nov")
+    await book(ingrid, w, "Marieke de Vries", MON, "15:00", "Telefonisch")
+    await marieke.click(w("Ander moment voorstellen"), message=marieke.latest())
+    assert marieke.last_text() == w("Welke dag wil je voorstellen?")
+    await marieke.click(w.short_day(TUE))
     await marieke.click("18:45")
-    assert marieke.last_text().startswith("🔄 Voorgesteld: dinsdag 17 november om 18:45")
-    assert "stelt voor:\n\n📅 dinsdag 17 november om 18:45, telefonisch" in ingrid.last_text()
-    await ingrid.click("Ja, dat past")
-    assert ingrid.last_text() == "Fijn! Het huisbezoek staat vast: dinsdag 17 november om 18:45, telefonisch."
-    assert "vindt je voorstel goed: dinsdag 17 november om 18:45" in marieke.last_text()
+    assert marieke.last_text().startswith(w.first_line(
+        "🔄 Voorgesteld: {when}. Het gezin krijgt de vraag of dat past.", when=w.when(at(TUE, "18:45"))))
+    proposal = w("{when}, {where}", when=w.when(at(TUE, "18:45")), where=w("telefonisch"))
+    assert ingrid.last_text() == w("🔄 {teacher} kan niet op het moment dat jullie kozen, en stelt voor:\n\n📅 {when}"
+                                   "\n\nPast dat?", teacher="Marieke de Vries", when=proposal)
+    await ingrid.click(w("Ja, dat past"))
+    assert ingrid.last_text() == w("Fijn! Het huisbezoek staat vast: {when}.", when=proposal)
+    assert marieke.last_text() == w("✅ Het gezin van {children} vindt je voorstel goed: {when}.",
+                                    children="Sem Visser (Groep 3)", when=proposal)
 
 
-async def test_decline_without_and_with_a_reason(bot, school):
-    petra, sanne = school["petra"], school["sanne"]
-    await petra.click("Dit jaar liever niet", message=invitation_from(petra, "Marieke de Vries"))
-    assert petra.last_text().startswith("Dank je wel dat je het laat weten. Dat is helemaal goed.")
-    assert "Nee zeggen" not in petra.last_text()
-    marieke = school["marieke"]
-    assert "heeft dit jaar liever geen huisbezoek" in marieke.last_text()
-    assert "Reden" not in marieke.last_text()
+async def test_decline_without_and_with_a_reason(school, w):
+    petra, marieke = school["petra"], school["marieke"]
+    await petra.click(w("Dit jaar liever niet"), message=invitation_from(petra, "Marieke de Vries"))
+    assert petra.last_text() == w(
+        "Dank je wel dat je het laat weten. Dat is helemaal goed.\n\nWil je zeggen waarom? Dat hoeft niet.\n\n"
+        "Kennismaken kan ook op een andere plek: op school, in een park, in een café of telefonisch.")
+    told = w("Het gezin van {children} heeft dit jaar liever geen huisbezoek. Dat is goed; we respecteren het.",
+             children="Julia Mulder (Groep 3)")
+    assert marieke.last_text() == told
 
-    esther = school["esther"]  # Groep 5, Jeroen (English)
-    await esther.click("Dit jaar liever niet", message=invitation_from(esther, "Jeroen Bakker"))
-    await esther.click("Liever op school")
-    assert esther.last_text().startswith("Dank je wel. Jeroen Bakker weet het nu.")
-    jeroen = school["jeroen"]
-    assert "would rather not have a home visit this year" in jeroen.last_text()
-    # The reason came after the first notice; the teacher is told once, not nagged.
-    [menu] = await esther.send("/myvisit")
-    assert "dit jaar liever geen huisbezoek" in menu["text"]
+    esther, jeroen = school["esther"], school["jeroen"]
+    await esther.click(w("Dit jaar liever niet"), message=invitation_from(esther, "Jeroen Bakker"))
+    await esther.click(w("Liever op school"))
+    assert esther.last_text() == w("Dank je wel. {teacher} weet het nu. We wensen jullie een fijn schooljaar!",
+                                   teacher="Jeroen Bakker")
+    assert jeroen.last_text().startswith(w(
+        "Het gezin van {children} heeft dit jaar liever geen huisbezoek. Dat is goed; we respecteren het.",
+        children="Bram Meijer (Groep 5)"))
+    sent_to_jeroen = len(jeroen.messages())
+    [status] = await esther.send("/myvisit")
+    assert w("Jullie hebben laten weten dat jullie dit jaar liever geen huisbezoek willen. Dat is goed.") in status["text"]
+    assert len(jeroen.messages()) == sent_to_jeroen  # a decline is told once, never chased
 
 
-async def test_parent_reschedules_and_cancels(bot, school):
+async def test_parent_reschedules_and_cancels(school, w):
     sandra, marieke = school["sandra"], school["marieke"]
-    await sandra.click("Kies een moment", message=invitation_from(sandra, "Marieke de Vries"))
-    await sandra.click("di 17 nov")
-    await sandra.click("15:00")
-    await sandra.click("Op school")
-    await sandra.click("Verstuur")
+    await book(sandra, w, "Marieke de Vries", TUE, "15:00", "Op school")
     [status] = await sandra.send("/myvisit")
-    assert "Jullie hebben gekozen: dinsdag 17 november om 15:00, op school" in status["text"]
-    await sandra.click("Ander moment kiezen", message=status)
-    await sandra.click("ma 16 nov")
+    await sandra.click(w("Ander moment kiezen"), message=status)
+    await sandra.click(w.short_day(MON))
     await sandra.click("16:15")
-    await sandra.click("Verstuur")
-    assert marieke.last_text().startswith("🔁 Een gezin wil het huisbezoek verzetten")
-    assert "📅 maandag 16 november om 16:15\n📍 op school" in marieke.last_text()
+    await sandra.click(w("Verstuur"))
+    assert marieke.last_text().startswith("🔁 " + w("Een gezin wil het huisbezoek verzetten"))
+    assert "📅 " + w.when(at(MON, "16:15")) + "\n📍 " + w("op school") in marieke.last_text()
 
     [status] = await sandra.send("/myvisit")
-    await sandra.click("Afzeggen", message=status)
-    await sandra.click("Ja, afzeggen")
-    assert sandra.last_text().startswith("Het huisbezoek is afgezegd.")
-    assert "heeft het huisbezoek van maandag 16 november om 16:15 afgezegd" in marieke.last_text()
-    # The slot is free again for others.
+    await sandra.click(w("Afzeggen"), message=status)
+    assert sandra.last_text() == w("Weet je zeker dat je het huisbezoek van {when} wilt afzeggen?",
+                                   when=w.when(at(MON, "16:15")))
+    await sandra.click(w("Ja, afzeggen"))
+    assert sandra.last_text().startswith(w.first_line(
+        "Het huisbezoek is afgezegd. {teacher} krijgt bericht.\n\nWil je een nieuw moment kiezen?",
+        teacher="Marieke de Vries"))
+    assert marieke.last_text() == w(
+        "✖️ Het gezin van {children} heeft het huisbezoek van {when} afgezegd. Het moment is weer vrij.",
+        children="Milan Dekker (Groep 3)", when=w.when(at(MON, "16:15")))
+    # The time is free again for others.
     joost = school["joost"]
-    await joost.click("Kies een moment", message=invitation_from(joost, "Marieke de Vries"))
-    await joost.click("ma 16 nov")
+    [status] = await joost.send("/myvisit")
+    await joost.click(w("Kies een moment"), message=status)
+    await joost.click(w.short_day(MON))
     assert "16:15" in [label for label, _ in joost.buttons()]
 
 
-async def test_teacher_cancels_with_a_reason_and_the_parent_is_offered_times_again(bot, school):
+async def test_teacher_cancels_with_a_reason_and_the_parent_is_offered_times_again(school, w):
     karin, jeroen = school["karin"], school["jeroen"]
-    await karin.click("Kies een moment", message=invitation_from(karin, "Jeroen Bakker"))
-    await karin.click("di 17 nov")
-    await karin.click("16:00")
-    await karin.click("Bij ons thuis")
-    await karin.click("Verstuur")
-    await jeroen.click("Confirm", message=jeroen.messages()[-1])
+    await book(karin, w, "Jeroen Bakker", TUE, "16:00", "Bij ons thuis")
+    await jeroen.click(w("Bevestigen"), message=jeroen.latest())
     [agenda] = await jeroen.send("/agenda")
-    assert "Tuesday, 17 November" in agenda["text"] and "Sara de Groot" in agenda["text"]
-    await jeroen.click("Cancel: Tue 17 Nov 16:00", message=agenda)
-    await jeroen.click("I am ill")
-    assert jeroen.last_text().startswith("Cancelled.")
-    assert karin.last_text().startswith("Helaas: Jeroen Bakker moet het huisbezoek van dinsdag 17 november om 16:00 "
-                                        "afzeggen (Ik ben ziek). Sorry!")
-    assert any("di 17 nov" in label for label, _ in karin.buttons())
+    assert agenda["text"].startswith(w.n("Je agenda: {count} huisbezoek", "Je agenda: {count} huisbezoeken", 1))
+    assert w.day(TUE) in agenda["text"] and "Sara de Groot" in agenda["text"] and "+31612345626" in agenda["text"]
+    await jeroen.click(w("Afzeggen: {day} {time}", day=w.short_day(TUE), time="16:00"), message=agenda)
+    await jeroen.click(w("Ik ben ziek"))
+    assert jeroen.last_text() == w("Afgezegd. Het gezin krijgt bericht en kan een nieuw moment kiezen.")
+    assert karin.last_text().startswith(w(
+        "Helaas: {teacher} moet het huisbezoek van {when} afzeggen ({reason}). Sorry! Kies gerust een nieuw moment.",
+        teacher="Jeroen Bakker", when=w.when(at(TUE, "16:00")), reason=w("Ik ben ziek")))
+    assert any(w.short_day(TUE) in label for label, _ in karin.buttons())
 
 
-async def test_no_fitting_time_reaches_the_teacher_with_phone_numbers(bot, school):
+async def test_no_fitting_time_reaches_the_teacher_with_phone_numbers(school, w):
     anja, jeroen = school["anja"], school["jeroen"]
-    await anja.click("Kies een moment", message=invitation_from(anja, "Jeroen Bakker"))
-    await anja.click("Geen van deze dagen past")
-    assert anja.last_text().startswith("Dank je wel. Jeroen Bakker krijgt bericht")
-    assert "none of your times suit" in jeroen.last_text().lower() or "geen van je momenten" in jeroen.last_text()
+    await anja.click(w("Kies een moment"), message=invitation_from(anja, "Jeroen Bakker"))
+    await anja.click(w("Geen van deze dagen past"))
+    assert anja.last_text() == w("Dank je wel. {teacher} krijgt bericht en zoekt samen met jullie naar een ander "
+                                 "moment, of belt jullie even.", teacher="Jeroen Bakker")
+    assert jeroen.last_text().startswith(w(
+        "Voor het gezin van {children} past geen van je momenten. Voeg meer tijd toe met /availability, of bel even:",
+        children="Fenna Bos (Groep 5)"))
+    assert "Anja Bos: +31612345630" in jeroen.last_text()
 
 
-async def test_strangers_button_changes_and_reveals_nothing(bot, school):
+async def test_strangers_button_changes_and_reveals_nothing(bot, school, w):
     joost, mark = school["joost"], school["mark"]
     [status] = await joost.send("/myvisit")
-    assert "Jullie hebben nog geen moment gekozen." in status["text"]
-    _, data = joost.find_button("Kies een moment", status)
+    assert w("Jullie hebben nog geen moment gekozen.") in status["text"]
+    _, data = joost.find_button(w("Kies een moment"), status)
 
     stranger = bot.user("Stranger", language_code="nl")
-    answer = await stranger.press(data, message=status)
-    assert answer["text"] == "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
-    answer = await mark.press(data, message=status)  # a guardian, but of another household
-    assert answer["text"] == "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
-    assert stranger.messages() == [] and "Joost" not in mark.last_text()
+    assert (await stranger.press(data, message=status))["text"] == STALE
+    assert (await mark.press(data, message=status))["text"] == Words(w.language)(STALE)  # another household
     forged = data.replace("v1:inv:", "v1:send:").rsplit(":", 1)[0] + ":29380000:home"
-    answer = await stranger.press(forged, message=status)
-    assert answer["text"] == "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
+    assert (await stranger.press(forged, message=status))["text"] == STALE
+    assert stranger.messages() == [] and "Joost" not in mark.last_text()
     [status] = await joost.send("/myvisit")
-    assert "Jullie hebben nog geen moment gekozen." in status["text"]
+    assert w("Jullie hebben nog geen moment gekozen.") in status["text"]
 
 
-async def test_a_time_taken_meanwhile_is_explained_with_what_is_left(bot, school):
+async def test_a_time_taken_meanwhile_is_explained_with_what_is_left(school, w):
     joost, sandra = school["joost"], school["sandra"]
     [status] = await joost.send("/myvisit")
-    await joost.click("Kies een moment", message=status)
-    await joost.click("ma 16 nov")
+    await joost.click(w("Kies een moment"), message=status)
+    await joost.click(w.short_day(MON))
     times = joost.latest()
     assert "15:00" in [label for label, _ in joost.buttons(times)]
 
     [other] = await sandra.send("/myvisit")
-    await sandra.click("Kies een moment", message=other)
-    await sandra.click("ma 16 nov")
+    await sandra.click(w("Kies een moment"), message=other)
+    await sandra.click(w.short_day(MON))
     await sandra.click("15:00")
-    await sandra.click("Bij ons thuis")
-    await sandra.click("Verstuur")
-    assert sandra.last_text().startswith("📨 Verstuurd!")
+    await sandra.click(w("Bij ons thuis"))
+    await sandra.click(w("Verstuur"))
 
     await joost.click("15:00", message=times)
-    assert joost.last_text().startswith("Dit moment is net door een ander gezin gekozen. Kies een ander moment.")
-    assert any("ma 16 nov" in label for label, _ in joost.buttons())
+    assert joost.last_text().startswith(w("Dit moment is net door een ander gezin gekozen. Kies een ander moment."))
+    assert any(w.short_day(MON) in label for label, _ in joost.buttons())

@@ -28,7 +28,8 @@ def request_screen(t: Translator, v: InvitationView, appointment: Appointment, g
         "📩 " + t._("Nieuw verzoek voor een huisbezoek"))
     text = head + "\n\n" + t._("{guardian} (voor {children}) vraagt:\n📅 {when}\n📍 {where}").format(
         guardian=t.isolate(guardian_name), children=children_phrase(t, v),
-        when=t.day_and_time(appointment.starts_at), where=venue_phrase(t, appointment.venue, appointment.place))
+        when=t.day_and_time(appointment.starts_at),
+        where=venue_phrase(t, appointment.venue, appointment.place, for_teacher=True))
     if phones:
         text += "\n📞 " + t.isolate(", ".join(phones))
     return Screen(text, markup(
@@ -63,7 +64,7 @@ async def on_confirm(update: Update, context: HomevisitContext) -> None:
     v = await view(context.session, appointment.invitation_id)
     if outcome.code in ("confirmed", "already_confirmed"):
         await show(update, Screen(t._("✅ Bevestigd: {when}, {children}. Het gezin krijgt bericht.").format(
-            when=when_where(t, appointment), children=children_phrase(t, v))))
+            when=when_where(t, appointment, for_teacher=True), children=children_phrase(t, v))))
     else:
         await show(update, Screen(t._("Dit verzoek is intussen veranderd of afgezegd. Kijk bij /agenda hoe het nu staat.")))
 
@@ -160,7 +161,7 @@ async def agenda(update: Update, context: HomevisitContext) -> None:
         names = ", ".join(n for n, _ in item.guardians)
         line = t._("{status} {time} {children} – {guardians} – {where}").format(
             status=status, time=t.time(a.starts_at), children=t.isolate(", ".join(item.children)),
-            guardians=t.isolate(names), where=venue_phrase(t, a.venue, a.place))
+            guardians=t.isolate(names), where=venue_phrase(t, a.venue, a.place, for_teacher=True))
         if phones:
             line += " – 📞 " + t.isolate(phones)
         lines.append(line)
