@@ -42,7 +42,8 @@ def venue_button(t: Translator, venue: str) -> str:
 
 
 def venue_phrase(t: Translator, venue: str, place: str | None, *, for_teacher: bool = False) -> str:
-    phrase = t._(TEACHER_HOME_PHRASE if for_teacher and venue == "home" else VENUE_PHRASES[venue])
+    msgid = TEACHER_HOME_PHRASE if for_teacher and venue == "home" else VENUE_PHRASES[venue]
+    phrase = t._(msgid)
     if place:
         phrase = t._("{venue} ({place})").format(venue=phrase, place=t.isolate(place))
     return phrase
