@@ -16,7 +16,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date as Date, datetime, time as Time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -126,19 +126,19 @@ class Translator:
     def babel_locale(self) -> Locale:
         return Locale.parse(FORMAT_LOCALES.get(self.language, self.language))
 
-    def day(self, moment: datetime | date) -> str:
+    def day(self, moment: datetime | Date) -> str:
         """'dinsdag 10 november' / 'Tuesday, 10 November', in the school's time zone."""
         if isinstance(moment, datetime):
             moment = moment.astimezone(self.tz)
         return self.isolate(format_date(moment, _day_pattern(self.babel_locale), locale=self.babel_locale))
 
-    def short_day(self, moment: datetime | date) -> str:
+    def short_day(self, moment: datetime | Date) -> str:
         """'di 10 nov' / 'Tue 10 Nov': for buttons."""
         if isinstance(moment, datetime):
             moment = moment.astimezone(self.tz)
         return self.isolate(format_skeleton("MMMEd", moment, locale=self.babel_locale))
 
-    def time(self, moment: datetime | time) -> str:
+    def time(self, moment: datetime | Time) -> str:
         if isinstance(moment, datetime):
             moment = moment.astimezone(self.tz)
         return self.isolate(format_time(moment, format="short", locale=self.babel_locale))
@@ -146,7 +146,7 @@ class Translator:
     def day_and_time(self, moment: datetime) -> str:
         return self._("{day} om {time}").format(day=self.day(moment), time=self.time(moment))
 
-    def date(self, moment: datetime | date) -> str:
+    def date(self, moment: datetime | Date) -> str:
         if isinstance(moment, datetime):
             moment = moment.astimezone(self.tz)
         return self.isolate(format_date(moment, format="long", locale=self.babel_locale))

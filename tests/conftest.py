@@ -65,7 +65,7 @@ async def double(database_url):
     await api.stop()
 
 
-def test_settings(database_url: str, **overrides) -> "Settings":
+def make_settings(database_url: str, **overrides):
     from bot.config import Settings
 
     values = dict(database_url=database_url, school_name="De Regenboog", school_timezone="Europe/Amsterdam",
@@ -87,7 +87,7 @@ async def bot(double, database_url, module_clock):
     engine = make_engine(database_url)
     await wipe(engine)
     await engine.dispose()
-    under_test = BotUnderTest(double, test_settings(database_url), module_clock)
+    under_test = BotUnderTest(double, make_settings(database_url), module_clock)
     await under_test.start()
     yield under_test
     await under_test.stop()

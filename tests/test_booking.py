@@ -588,3 +588,29 @@ async def test_the_agenda_lists_live_visits_in_time_order_with_children_and_phon
     jeroens = await agenda(session, invited.jeroen, clock.now())
     assert [(i.appointment.id, i.children, i.guardians) for i in jeroens] == [
         (wendy.appointment_id, ("Lieke Vos",), (("Wendy Vos", None),))]
+
+
+async def test_a_press_from_before_the_households_last_change_changes_nothing(session, invited, clock):
+    """Rob still looks at the invitation as it was; Petra has requested a time meanwhile."""
+    mulder = await invitation_id(session, "H014")
+    seen_by_rob = (await invitation(session, "H014", MARIEKE)).version
+    await petra_requests(session, invited, clock)
+    before = await last_outbox_id(session)
+
+    fri = local(FRI, 15)
+    stale = [
+        await request_slot(session, mulder, invited.g("Rob Mulder"), fri, "home", None, clock.now(),
+                           expected_version=seen_by_rob),
+        await decline(session, mulder, invited.g("Rob Mulder"), None, clock.now(), expected_version=seen_by_rob),
+        await no_fitting_time(session, mulder, invited.g("Rob Mulder"), clock.now(), expected_version=seen_by_rob),
+    ]
+    assert [o.code for o in stale] == ["stale"] * 3
+    inv = await invitation(session, "H014", MARIEKE)
+    assert inv.status == "requested"
+    [live] = await live_appointments(session, invited.marieke)
+    assert live.starts_at == THU_1615
+    assert await outbox(session, after=before) == []
+
+    current = await request_slot(session, mulder, invited.g("Rob Mulder"), fri, "home", None, clock.now(),
+                                 expected_version=inv.version)
+    assert current.code == "requested"

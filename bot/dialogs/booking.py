@@ -18,8 +18,8 @@ from bot.keyboards import Screen, button, markup, rows
 from bot.services import availability, booking
 from bot.services.invitations import DECLINE_REASONS, NotAllowed, InvitationView, view_for_guardian
 from bot.services.slots import Slot, by_day, slot_start_from_key
-from bot.texts import DECLINE_REASON_LABELS, VENUE_LABELS, children_phrase, status_line, venue_button, venue_phrase
-from db.models import VENUES
+from bot.texts import DECLINE_REASON_LABELS, children_phrase, status_line, venue_button, venue_phrase, when_where
+from db.models import VENUES, Appointment
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,8 @@ async def on_invitation(update: Update, context: HomevisitContext) -> None:
     elif choice == "e":
         await show(update, venue_screen(t, view, NO_SLOT, with_home=False))
     elif choice == "n":
-        outcome = await booking.decline(context.session, inv_id, _guardians(context), None, context.runtime.clock.now())
+        outcome = await booking.decline(context.session, inv_id, _guardians(context), None,
+                                        context.runtime.clock.now(), expected_version=version)
         await _after_decline(update, context, inv_id, outcome)
     else:
         await refuse(update, context)
@@ -324,7 +325,7 @@ async def on_send(update: Update, context: HomevisitContext) -> None:
             and state.data.get("slot") == key and state.data.get("venue") == venue:
         place = state.data.get("place")
     outcome = await booking.request_slot(context.session, inv_id, _guardians(context), slot_start_from_key(key),
-                                         venue, place, context.runtime.clock.now())
+                                         venue, place, context.runtime.clock.now(), expected_version=data.int_arg(1))
     await dialog_state.clear(context.session, context.who.account_id)
     t = context.t
     if outcome.code == "requested":
@@ -346,7 +347,8 @@ async def on_no_fit(update: Update, context: HomevisitContext) -> None:
     view = await _view(update, context, inv_id)
     if view is None or not await _current(update, context, view, data.int_arg(1)):
         return
-    outcome = await booking.no_fitting_time(context.session, inv_id, _guardians(context), context.runtime.clock.now())
+    outcome = await booking.no_fitting_time(context.session, inv_id, _guardians(context), context.runtime.clock.now(),
+                                            expected_version=data.int_arg(1))
     t = context.t
     if outcome.code == "no_fit":
         await show(update, Screen(t._(
@@ -384,8 +386,14 @@ async def on_decline_reason(update: Update, context: HomevisitContext) -> None:
     if reason not in DECLINE_REASONS:
         await refuse(update, context)
         return
-    await booking.decline(context.session, inv_id, _guardians(context), reason, context.runtime.clock.now())
+    outcome = await booking.decline(context.session, inv_id, _guardians(context), reason, context.runtime.clock.now(),
+                                    expected_version=data.int_arg(1))
     view = await _view(update, context, inv_id)
+    if view is None:
+        return
+    if outcome.code != "declined":
+        await _current(update, context, view, -1)
+        return
     t = context.t
     await show(update, Screen(
         t._("Dank je wel. {teacher} weet het nu. We wensen jullie een fijn schooljaar!").format(
@@ -399,9 +407,6 @@ async def on_manage(update: Update, context: HomevisitContext) -> None:
     """Reschedule or cancel one's own visit (from /myvisit)."""
     data = _args(update)
     appointment_id, version, action = data.int_arg(0), data.int_arg(1), data.args[2]
-    from bot.services.invitations import live_appointment  # local: keeps the import list short
-    from db.models import Appointment
-
     appointment = await context.session.get(Appointment, appointment_id)
     if appointment is None:
         await refuse(update, context)
@@ -467,8 +472,6 @@ async def on_proposal(update: Update, context: HomevisitContext) -> None:
 
 
 def _when_where(t: Translator, view: InvitationView) -> str:
-    from bot.texts import when_where
-
     return when_where(t, view.appointment) if view.appointment else ""
 
 

@@ -1,7 +1,7 @@
 """Who is talking to the bot, and in which language we answer them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select

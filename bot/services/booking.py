@@ -65,7 +65,7 @@ async def _open_period(session, invitation: Invitation) -> VisitPeriod | None:
 
 async def request_slot(
     session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...], start: datetime, venue: str,
-    place: str | None, now: datetime,
+    place: str | None, now: datetime, *, expected_version: int | None = None,
 ) -> Outcome:
     """Ask for a visit at `start`. Replaces the household's own earlier request or visit."""
     if venue not in VENUES:
@@ -76,6 +76,9 @@ async def request_slot(
     guardian = await _guardian_of(session, invitation, guardian_ids)
     await lock_teacher(session, invitation.teacher_id)
     invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if expected_version is not None and invitation.version != expected_version:
+        await release(session)  # a press on a message from before the household's last change
+        return Outcome("stale", invitation_id=invitation_id)
     period = await _open_period(session, invitation)
     if period is None:
         await release(session)
@@ -119,7 +122,7 @@ async def request_slot(
 
 
 async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...], reason: str | None,
-                  now: datetime) -> Outcome:
+                  now: datetime, *, expected_version: int | None = None) -> Outcome:
     """'Not this year': respected, told to the teacher, never nagged about again."""
     if reason is not None and reason not in DECLINE_REASONS:
         raise NotAllowed
@@ -129,6 +132,9 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
     guardian = await _guardian_of(session, invitation, guardian_ids)
     await lock_teacher(session, invitation.teacher_id)
     invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if expected_version is not None and invitation.version != expected_version:
+        await release(session)  # a press on a message from before the household's last change
+        return Outcome("stale", invitation_id=invitation_id)
     if await _open_period(session, invitation) is None:
         await release(session)
         return Outcome("closed", invitation_id=invitation_id)
@@ -153,7 +159,7 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
 
 
 async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...],
-                          now: datetime) -> Outcome:
+                          now: datetime, *, expected_version: int | None = None) -> Outcome:
     """None of the offered times fits: the teacher is asked to add times or to call."""
     invitation = await session.get(Invitation, invitation_id)
     if invitation is None:
@@ -161,6 +167,9 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
     guardian = await _guardian_of(session, invitation, guardian_ids)
     await lock_teacher(session, invitation.teacher_id)  # a request of the other guardian must not interleave
     invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if expected_version is not None and invitation.version != expected_version:
+        await release(session)  # a press on a message from before the household's last change
+        return Outcome("stale", invitation_id=invitation_id)
     if await _open_period(session, invitation) is None:
         await release(session)
         return Outcome("closed", invitation_id=invitation_id)
