@@ -333,3 +333,20 @@ async def test_a_time_taken_meanwhile_is_explained_with_what_is_left(school, w):
     await joost.click("15:00", message=times)
     assert joost.last_text().startswith(w("Dit moment is net door een ander gezin gekozen. Kies een ander moment."))
     assert any(w.short_day(MON) in label for label, _ in joost.buttons())
+
+
+async def test_a_window_with_a_confirmed_visit_cannot_be_removed(school, w):
+    marieke = school["marieke"]  # Anouk's visit on Monday 17:30 is confirmed
+    await marieke.send("/availability")
+    monday = w("{day} {start}–{end}", day=w.short_day(MON), start="15:00", end="20:00")
+    await marieke.click("🗑 " + monday)
+    assert marieke.last_text().startswith("⚠️ " + w(
+        "Die tijd kan niet weg: er staat een huisbezoek in. Zeg dat bezoek eerst af via /agenda; het gezin "
+        "krijgt dan bericht."))
+    assert monday in marieke.last_text()
+
+
+async def test_a_guardian_who_links_later_gets_the_invitation_at_once(bot, school, w):
+    late = await link(bot, w, "Rick Peters")  # Thijs Peters, Groep 5
+    invitation = invitation_from(late, "Jeroen Bakker")
+    assert "Thijs Peters (Groep 5)" in invitation["text"]
