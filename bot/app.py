@@ -24,17 +24,19 @@ from bot.dialogs import availability as availability_dialog
 from bot.dialogs import booking as booking_dialog
 from bot.dialogs import period as period_dialog
 from bot.dialogs import teacher as teacher_dialog
-from bot.handlers import fallback, help as help_handlers, identity, language, start, text, visits
+from bot.handlers import calllist, fallback, help as help_handlers, identity, language, start, text, visits
 from bot.outbox import Dispatcher
 from bot.i18n import Catalogs
 from bot.languages import SOURCE_LANGUAGE
 from bot.runtime import Runtime
+from bot.services.nudges import plan_nudges
 from bot.services.schools import ensure_school
 from db.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
 
 OUTBOX_TICK_SECONDS = 5
+PLANNER_TICK_SECONDS = 60
 
 
 def register_handlers(app: HomevisitApplication) -> None:
@@ -74,6 +76,7 @@ def register_handlers(app: HomevisitApplication) -> None:
         app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
     app.add_handler(CommandHandler(["availability", "tijden"], availability_dialog.start, filters=private))
     app.add_handler(CommandHandler("agenda", teacher_dialog.agenda, filters=private))
+    app.add_handler(CommandHandler(["calllist", "bellijst"], calllist.show, filters=private))
     app.add_handler(CommandHandler("period", period_dialog.start, filters=private))
     app.add_handler(CommandHandler("invite", period_dialog.invite, filters=private))
 
@@ -94,6 +97,8 @@ async def _post_init(app: HomevisitApplication) -> None:
     if app.job_queue is not None:
         app.job_queue.run_repeating(_outbox_tick, interval=OUTBOX_TICK_SECONDS, first=OUTBOX_TICK_SECONDS,
                                     name="outbox")
+        app.job_queue.run_repeating(_planner_tick, interval=PLANNER_TICK_SECONDS, first=PLANNER_TICK_SECONDS,
+                                    name="planner")
     for lang in rt.catalogs.languages:
         t = rt.translator(lang)
         commands = [BotCommand(c.name, t._(c.description)) for c in (*GUARDIAN, *COMMON)]
@@ -105,6 +110,18 @@ async def _post_init(app: HomevisitApplication) -> None:
 
 async def _outbox_tick(context: HomevisitContext) -> None:
     await context.application.bot_data["outbox"].dispatch_due()
+
+
+async def plan(rt: Runtime) -> int:
+    """What the planner tick does: queue the nudges that are due (reminders are queued
+    with the confirmation itself)."""
+    async with rt.sessionmaker() as session:
+        return await plan_nudges(session, rt.school_id, rt.clock.now(), rt.ladder)
+
+
+async def _planner_tick(context: HomevisitContext) -> None:
+    if await plan(context.application.bot_data["runtime"]):
+        await context.application.bot_data["outbox"].dispatch_due()
 
 
 async def _post_shutdown(app: HomevisitApplication) -> None:

@@ -23,6 +23,7 @@ GUARDIAN: tuple[Command, ...] = (
 TEACHER: tuple[Command, ...] = (
     Command("availability", N_("Mijn tijden voor huisbezoeken")),
     Command("agenda", N_("Mijn huisbezoeken")),
+    Command("calllist", N_("Gezinnen om even te bellen")),
 )
 COORDINATOR: tuple[Command, ...] = (
     Command("period", N_("Bezoekperiode openen of sluiten")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +35,23 @@ class Settings:
     default_language: str = "nl"
     invite_days_valid: int = 60
     concurrent_updates: int = 16
+    # Nothing planned goes out between these hours (school time); it waits for the morning.
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    # The ladder for households that do not answer: nudge, nudge again, then the call-list.
+    nudge_after_days: int = 3
+    nudge_again_days: int = 4
+    call_after_days: int = 3
+    # Parents hear the day before (at this hour) and about two hours before the visit.
+    reminder_day_before: time = time(17, 0)
+    reminder_hours_before: int = 2
+    teacher_overview_at: time = time(8, 0)
+    # Messages a second the outbox sends (Telegram allows about 30 a bot).
+    outbox_rate: float = 29.0
+    # ... and at most about one a second to one chat (after a short burst).
+    outbox_chat_seconds: float = 1.0
+    # A claimed message not confirmed within this time is taken again (a crashed worker).
+    outbox_lease_seconds: int = 60
 
     @property
     def tz(self) -> ZoneInfo:
@@ -112,7 +130,40 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         default_language=lang,
         invite_days_valid=_int(env, "INVITE_DAYS_VALID", 60),
         concurrent_updates=_int(env, "CONCURRENT_UPDATES", 16),
+        quiet_start=_quiet_hours(env)[0],
+        quiet_end=_quiet_hours(env)[1],
+        nudge_after_days=_int(env, "NUDGE_AFTER_DAYS", 3),
+        nudge_again_days=_int(env, "NUDGE_AGAIN_DAYS", 4),
+        call_after_days=_int(env, "CALL_AFTER_DAYS", 3, minimum=0),
+        reminder_day_before=_clock_time(env, "REMINDER_DAY_BEFORE", time(17, 0)),
+        reminder_hours_before=_int(env, "REMINDER_HOURS_BEFORE", 2),
+        teacher_overview_at=_clock_time(env, "TEACHER_OVERVIEW_AT", time(8, 0)),
+        outbox_rate=float(_int(env, "OUTBOX_RATE", 29)),
+        outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 60),
     )
+
+
+def _clock_time(env: dict[str, str], name: str, default: time) -> time:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return time.fromisoformat(raw if len(raw) > 2 else raw + ":00")
+    except ValueError:
+        raise ConfigError(f"{name} must be a time like 21:00, got {raw!r}") from None
+
+
+def _quiet_hours(env: dict[str, str]) -> tuple[time, time]:
+    raw = (env.get("QUIET_HOURS") or "").strip()
+    if not raw:
+        return time(21, 0), time(8, 0)
+    parts = raw.split("-")
+    if len(parts) != 2:
+        raise ConfigError(f"QUIET_HOURS must look like 21:00-08:00, got {raw!r}")
+    try:
+        return tuple(time.fromisoformat(p.strip()) for p in parts)  # type: ignore[return-value]
+    except ValueError:
+        raise ConfigError(f"QUIET_HOURS must look like 21:00-08:00, got {raw!r}") from None
 
 
 def _async_driver(url: str) -> str:

@@ -4,6 +4,7 @@ or shows the current state)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -156,7 +157,85 @@ async def no_fit(session, rt, t, payload) -> Rendered | None:
     return Rendered(text + ("\n" + phones if phones else ""))
 
 
+async def _confirmed_view(session, payload):
+    appointment, v = await _appointment_view(session, payload)
+    if appointment is None or appointment.status != "confirmed" or v.period.status != "open":
+        return None, None
+    return appointment, v
+
+
+async def reminder_day_before(session, rt, t, payload) -> Rendered | None:
+    appointment, v = await _confirmed_view(session, payload)
+    if appointment is None:
+        return None
+    return Rendered(t._("🔔 Morgen komt {teacher} op huisbezoek: {when}. Fijn!\n\nLukt het toch niet? "
+                        "Verzetten of afzeggen kan met /myvisit.").format(
+        teacher=t.isolate(v.teacher.name), when=when_where(t, appointment)))
+
+
+async def reminder_soon(session, rt, t, payload) -> Rendered | None:
+    appointment, v = await _confirmed_view(session, payload)
+    if appointment is None:
+        return None
+    hours = rt.settings.reminder_hours_before
+    return Rendered(t.ngettext("🔔 Over ongeveer {count} uur: het huisbezoek van {teacher}, {when}. Tot zo!",
+                               "🔔 Over ongeveer {count} uur: het huisbezoek van {teacher}, {when}. Tot zo!",
+                               hours).format(count=hours, teacher=t.isolate(v.teacher.name),
+                                             when=when_where(t, appointment)))
+
+
+async def after_visit(session, rt, t, payload) -> Rendered | None:
+    appointment, v = await _confirmed_view(session, payload)
+    if appointment is None:
+        return None
+    return Rendered(t._("Hoe ging het huisbezoek bij het gezin van {children} ({when})? Schrijf een korte "
+                        "notitie nu het nog vers is: waar is het gezin trots op, en wat spraken jullie af?").format(
+        children=children_phrase(t, v), when=t.day_and_time(appointment.starts_at)))
+
+
+async def morning_overview(session, rt, t, payload) -> Rendered | None:
+    from datetime import date as _date
+
+    from bot.services.booking import agenda
+    from bot.texts import venue_phrase
+
+    day = _date.fromisoformat(payload["day"])
+    items = [i for i in await agenda(session, payload["teacher"], rt.clock.now() - timedelta(hours=12))
+             if i.appointment.status == "confirmed" and i.appointment.starts_at.astimezone(t.tz).date() == day]
+    if not items:
+        return None
+    lines = [t.ngettext("☀️ Goedemorgen! Vandaag heb je {count} huisbezoek:",
+                        "☀️ Goedemorgen! Vandaag heb je {count} huisbezoeken:", len(items)).format(count=len(items))]
+    for item in items:
+        a = item.appointment
+        phones = ", ".join(p for _, p in item.guardians if p)
+        line = t._("{time} {children} – {where}").format(
+            time=t.time(a.starts_at), children=t.isolate(", ".join(item.children)),
+            where=venue_phrase(t, a.venue, a.place, for_teacher=True))
+        lines.append(line + (" – 📞 " + t.isolate(phones) if phones else ""))
+    return Rendered("\n".join(lines))
+
+
+async def nudge(session, rt, t, payload) -> Rendered | None:
+    v = await view(session, payload["invitation"], payload.get("guardian"))
+    if v is None or v.period.status != "open" or v.invitation.status != "pending":
+        return None  # answered (or declined) meanwhile: no nudge
+    screen = invitation_screen(t, v)
+    if payload.get("step", 1) == 1:
+        lead = t._("Een vriendelijke herinnering: {teacher} komt graag bij jullie op huisbezoek. Kies een moment "
+                   "wanneer het jou uitkomt. Nee zeggen mag ook.").format(teacher=t.isolate(v.teacher.name))
+    else:
+        lead = t._("Nog één keer, daarna laten we je met rust: {teacher} zou jullie graag ontmoeten, thuis of "
+                   "ergens anders. Tik op een knop, dat is genoeg.").format(teacher=t.isolate(v.teacher.name))
+    return Rendered(lead, screen.markup)
+
+
 RENDERERS: dict[str, Renderer] = {
+    "reminder_day_before": reminder_day_before,
+    "reminder_soon": reminder_soon,
+    "after_visit": after_visit,
+    "morning_overview": morning_overview,
+    "nudge": nudge,
     "invitation": invitation,
     "household_update": household_update,
     "request": request,

@@ -1,63 +1,95 @@
 """The outbox dispatcher: claims due rows, renders them in the reader's current
-language, sends them through PTB, and records the result.
+language, sends them through Telegram within its flood limits, and records the result.
 
-Claiming is one `UPDATE ... RETURNING` (with `FOR UPDATE SKIP LOCKED` on PostgreSQL),
-so two dispatchers never take the same row. APScheduler only ticks it; an update that
-wrote outbox rows also kicks it, so the other party hears at once.
+- Claiming is one `UPDATE ... RETURNING` (with `FOR UPDATE SKIP LOCKED` on PostgreSQL),
+  so two dispatchers, in one process or two, never take the same row.
+- A claim is a lease: a row left in `sending` by a worker that died is taken again
+  when the lease has run out. A message that reached Telegram just before the crash
+  can then go out twice; that window is one HTTP round trip (at-least-once).
+- 429: everyone waits `retry_after`, and the row is due again after it.
+  Network errors and 5xx: capped exponential backoff. 403: the chat blocked the bot;
+  the account is marked unreachable and nothing more is sent to it.
+- Quiet hours (school time): rows marked `quiet` wait for the morning.
+
+APScheduler only ticks it; an update that wrote outbox rows also kicks it.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Awaitable, Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.notices import RENDERERS
+from bot.ratelimit import Pacer
 from bot.runtime import Runtime
 from bot.services import accounts
+from bot.services.humane import in_quiet_hours
 from db.models import Account, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-CLAIM_FOR = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 300
+SENDERS = 8  # messages in flight at once
+
+BatchListener = Callable[[list[int]], Awaitable[None]]
 
 
 class Dispatcher:
-    def __init__(self, runtime: Runtime, bot) -> None:
+    def __init__(self, runtime: Runtime, bot, pacer: Pacer | None = None) -> None:
         self.rt = runtime
         self.bot = bot
+        s = runtime.settings
+        self.pacer = pacer or Pacer(s.outbox_rate, per_chat=s.outbox_chat_seconds)
+        self.lease = timedelta(seconds=s.outbox_lease_seconds)
+        # A batch takes at most about half the lease at full speed.
+        self.batch = max(1, min(100, int(s.outbox_rate * s.outbox_lease_seconds / 2)))
+        self.after_batch: list[BatchListener] = []
         self._lock = asyncio.Lock()
+        self._senders = asyncio.Semaphore(SENDERS)
 
-    async def dispatch_due(self, batch: int = 50) -> int:
+    async def dispatch_due(self) -> int:
         """Send everything that is due now. Returns how many rows were handled."""
         handled = 0
         async with self._lock:
             while True:
-                ids = await self._claim(batch)
+                ids = await self._claim()
                 if not ids:
                     return handled
-                for message_id in ids:
-                    await self._deliver(message_id)
+                await asyncio.gather(*(self._deliver_one(i) for i in ids))
                 handled += len(ids)
+                for listener in self.after_batch:
+                    try:
+                        await listener(ids)
+                    except Exception:
+                        log.exception("outbox batch listener failed")
 
-    async def _claim(self, batch: int) -> list[int]:
-        now = self.rt.clock.now()
-        async with self.rt.sessionmaker() as session:
-            due = (
-                select(OutboxMessage.id)
-                .where(OutboxMessage.status == "pending", OutboxMessage.due_at <= now)
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
-                .limit(batch)
-            )
+    async def _claim(self) -> list[int]:
+        rt = self.rt
+        now = rt.clock.now()
+        s = rt.settings
+        due = (
+            select(OutboxMessage.id)
+            .where(or_(
+                and_(OutboxMessage.status == "pending", OutboxMessage.due_at <= now),
+                and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),  # a dead worker's
+            ))
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+            .limit(self.batch)
+        )
+        if in_quiet_hours(now, s.tz, s.quiet_start, s.quiet_end):
+            due = due.where(OutboxMessage.quiet.is_(False))
+        async with rt.sessionmaker() as session:
             if session.get_bind().dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
             result = await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.status == "pending")
-                .values(status="sending", claimed_until=now + CLAIM_FOR, attempts=OutboxMessage.attempts + 1)
+                .where(OutboxMessage.id.in_(due.scalar_subquery()))
+                .values(status="sending", claimed_until=now + self.lease, attempts=OutboxMessage.attempts + 1)
                 .returning(OutboxMessage.id)
                 .execution_options(synchronize_session=False)
             )
@@ -65,11 +97,22 @@ class Dispatcher:
             await session.commit()
         return ids
 
+    async def _deliver_one(self, message_id: int) -> None:
+        async with self._senders:
+            try:
+                await self._deliver(message_id)
+            except Exception:
+                log.exception("outbox %s: unexpected error; it will be retried after its lease", message_id)
+
     async def _deliver(self, message_id: int) -> None:
         rt = self.rt
         async with rt.sessionmaker() as session:
             message = await session.get(OutboxMessage, message_id)
             account = await session.get(Account, message.account_id)
+            if account.blocked_at is not None:
+                message.status, message.last_error = "failed", "blocked"
+                await session.commit()
+                return
             who = await accounts.identify(session, account)
             t = rt.translator(who.language(rt.settings.default_language))
             renderer = RENDERERS.get(message.kind)
@@ -78,20 +121,23 @@ class Dispatcher:
                 message.status = "skipped"
                 await session.commit()
                 return
+            await self.pacer.acquire(account.chat_id)
             try:
                 sent = await self.bot.send_message(account.chat_id, rendered.text, reply_markup=rendered.markup)
             except RetryAfter as exc:
-                self._retry(message, timedelta(seconds=_seconds(exc.retry_after)), "429")
+                wait = _seconds(exc.retry_after)
+                self.pacer.pause(wait)
+                self._retry(message, timedelta(seconds=wait), "429")
             except Forbidden:
-                message.status = "failed"
-                message.last_error = "blocked"
-                log.warning("outbox %s: chat of account %s blocked the bot", message.id, account.id)
+                message.status, message.last_error = "failed", "blocked"
+                account.blocked_at = rt.clock.now()
+                log.warning("outbox %s: account %s blocked the bot; marked unreachable", message.id, account.id)
             except BadRequest as exc:
-                message.status = "failed"
-                message.last_error = f"bad request: {exc.message}"[:200]
+                message.status, message.last_error = "failed", f"bad request: {exc.message}"[:200]
                 log.error("outbox %s refused by Telegram: %s", message.id, exc.message)
-            except (TimedOut, NetworkError) as exc:
-                self._retry(message, timedelta(seconds=min(300, 2 ** message.attempts)), type(exc).__name__)
+            except (TimedOut, NetworkError) as exc:  # PTB raises NetworkError for 5xx too
+                self._retry(message, timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** message.attempts)),
+                            type(exc).__name__)
             else:
                 message.status = "sent"
                 message.sent_at = rt.clock.now()
@@ -99,12 +145,13 @@ class Dispatcher:
             await session.commit()
 
     def _retry(self, message: OutboxMessage, wait: timedelta, reason: str) -> None:
+        message.last_error = reason
         if message.attempts >= MAX_ATTEMPTS:
             message.status = "failed"
-        else:
-            message.status = "pending"
-            message.due_at = self.rt.clock.now() + wait
-        message.last_error = reason
+            log.error("outbox %s: giving up after %s attempts (%s)", message.id, message.attempts, reason)
+            return
+        message.status = "pending"
+        message.due_at = self.rt.clock.now() + wait
         log.info("outbox %s: %s, retry in %s", message.id, reason, wait)
 
 

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
+from bot.services.nudges import NudgeLadder
+from bot.services.reminders import ReminderPlan
 
 
 @dataclass
@@ -21,3 +23,14 @@ class Runtime:
 
     def translator(self, language: str) -> Translator:
         return self.catalogs.translator(language, self.settings.tz)
+
+    @property
+    def reminder_plan(self) -> ReminderPlan:
+        s = self.settings
+        return ReminderPlan(s.tz, s.reminder_day_before, s.reminder_hours_before, s.teacher_overview_at,
+                            s.quiet_start, s.quiet_end)
+
+    @property
+    def ladder(self) -> NudgeLadder:
+        s = self.settings
+        return NudgeLadder(s.nudge_after_days, s.nudge_again_days, s.call_after_days)

@@ -67,6 +67,9 @@ class Account(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     # What Telegram reported as the app's language, as received.
     telegram_language: Mapped[str | None] = mapped_column(String(16))
+    # Set when Telegram answered 403 (blocked the bot, deleted the account); cleared
+    # when the person writes to the bot again.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -267,6 +270,9 @@ class Invitation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Optimistic lock: every change bumps it; a press on an old state cannot win.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Gentle reminders to a household that has not answered (never after a decline).
+    nudges_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 VENUES = ("home", "school", "park", "cafe", "phone")
@@ -320,6 +326,32 @@ class DialogState(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Broadcast(Base):
+    """The coordinator's announcement to a group; its messages are outbox rows."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (
+        CheckConstraint("audience IN ('guardians', 'class', 'staff')", name="audience"),
+        CheckConstraint("status IN ('draft', 'sending', 'done')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(12))
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("classes.id"))
+    # A personal line per language, added below the catalog's announcement.
+    extra: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(8))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    # Where the coordinator watches progress (a chat message we edit), if in chat.
+    progress_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Recipients without Telegram, per class: {"Groep 3": 2, ...}
+    not_linked: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class OutboxMessage(Base):
     """A message that must not be lost or doubled, written with the change that causes it."""
 
@@ -342,3 +374,10 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # False for messages that answer the reader's own action: those go out at night too.
+    quiet: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    # Planned messages (reminders, nudges) carry a key so that planning twice, or by two
+    # workers at once, cannot queue them twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)

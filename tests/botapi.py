@@ -69,6 +69,18 @@ class BotAPIDouble:
         self._polls_released = False
         self._runner: web.AppRunner | None = None
         self.url = ""
+        # Telegram's flood limits, enforced when `enforce_limits` is on: at most 30
+        # messages in any second per bot, and a short burst (4 in a second) per chat.
+        self.enforce_limits = False
+        self.global_per_second = 30
+        self.chat_per_second = 4
+        self.too_many: list[Call] = []  # the calls answered with 429
+        self._sent_at: list[float] = []
+        self._chat_sent_at: dict[int, list[float]] = {}
+        # While set, sendMessage waits (the message is not delivered until it is released).
+        self.hold_sends: asyncio.Event | None = None
+        self.held = 0
+        self.dropped = 0
 
     # -- server ----------------------------------------------------------------
     async def start(self) -> str:
@@ -93,6 +105,13 @@ class BotAPIDouble:
         method = request.match_info["method"]
         params = await _read_params(request)
         self.calls.append(Call(method, params, time.monotonic()))
+        if method == "sendMessage" and self.hold_sends is not None:
+            self.held += 1
+            await self.hold_sends.wait()
+            self.held -= 1
+            if request.transport is None or request.transport.is_closing():
+                self.dropped += 1  # the sender died meanwhile: this message was never delivered
+                return web.Response(status=499)
         failure = self._take_failure(method, params)
         if failure is not None:
             return _error(failure.status, failure.description, failure.retry_after)
@@ -102,7 +121,7 @@ class BotAPIDouble:
         try:
             result = await handler(params)
         except ApiError as exc:
-            return _error(exc.status, exc.description)
+            return _error(exc.status, exc.description, exc.retry_after)
         return web.json_response({"ok": True, "result": result})
 
     def _take_failure(self, method: str, params: dict) -> Failure | None:
@@ -152,8 +171,23 @@ class BotAPIDouble:
                 return []
         return self._updates[:limit]
 
+    def _flood_check(self, chat_id: int) -> None:
+        if not self.enforce_limits:
+            return
+        now = time.monotonic()
+        recent = [t for t in self._sent_at if t > now - 1.0]
+        chat_recent = [t for t in self._chat_sent_at.get(chat_id, []) if t > now - 1.0]
+        self._sent_at = recent
+        self._chat_sent_at[chat_id] = chat_recent
+        if len(recent) >= self.global_per_second or len(chat_recent) >= self.chat_per_second:
+            self.too_many.append(self.calls[-1])
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        recent.append(now)
+        chat_recent.append(now)
+
     async def _m_sendMessage(self, params: dict) -> dict:
         chat_id = _int(params.get("chat_id"))
+        self._flood_check(chat_id)
         text = params.get("text") or ""
         if not text.strip():
             raise ApiError(400, "Bad Request: message text is empty")
@@ -232,10 +266,11 @@ class BotAPIDouble:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
 
 
 def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:

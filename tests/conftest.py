@@ -69,7 +69,9 @@ def make_settings(database_url: str, **overrides):
     from bot.config import Settings
 
     values = dict(database_url=database_url, school_name="De Regenboog", school_timezone="Europe/Amsterdam",
-                  default_language="nl", concurrent_updates=8)
+                  default_language="nl", concurrent_updates=8,
+                  # Behaviour tests need not wait for Telegram's pace; the broadcast tests use the real one.
+                  outbox_rate=500.0, outbox_chat_seconds=0.0)
     values.update(overrides)
     return Settings(**values)
 

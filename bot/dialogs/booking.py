@@ -452,7 +452,7 @@ async def on_proposal(update: Update, context: HomevisitContext) -> None:
         return
     try:
         outcome = await booking.answer_proposal(context.session, appointment_id, _guardians(context), answer == "y",
-                                                context.runtime.clock.now())
+                                                context.runtime.clock.now(), context.runtime.reminder_plan)
     except NotAllowed:
         await refuse(update, context)
         return

@@ -59,7 +59,8 @@ async def on_confirm(update: Update, context: HomevisitContext) -> None:
     appointment = await _own_appointment(update, context, data.int_arg(0))
     if appointment is None:
         return
-    outcome = await booking.confirm(context.session, appointment.id, context.who.staff.id, context.runtime.clock.now())
+    outcome = await booking.confirm(context.session, appointment.id, context.who.staff.id, context.runtime.clock.now(),
+                                    context.runtime.reminder_plan)
     t = context.t
     v = await view(context.session, appointment.invitation_id)
     if outcome.code in ("confirmed", "already_confirmed"):

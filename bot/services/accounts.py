@@ -80,9 +80,10 @@ async def touch_account(
         )
         session.add(account)
         await (session.commit() if commit else session.flush())
-    elif account.chat_id != chat_id or account.telegram_language != telegram_language:
+    elif account.chat_id != chat_id or account.telegram_language != telegram_language or account.blocked_at:
         account.chat_id = chat_id
         account.telegram_language = telegram_language
+        account.blocked_at = None  # they write to us again: they can be reached again
         account.updated_at = now
         if commit:
             await session.commit()

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import availability
+from bot.services import availability, reminders
+from bot.services.reminders import DEFAULT_PLAN, ReminderPlan
 from bot.services.invitations import DECLINE_REASONS, NotAllowed, household_guardians, live_appointment
 from bot.services.outbox import enqueue
 from db.locking import lock_teacher, release
@@ -91,6 +92,7 @@ async def request_slot(
         return Outcome("slot_taken", invitation_id=invitation_id)
     if previous is not None:
         previous.status = "replaced"
+        await reminders.drop(session, previous.id)
         previous.updated_at = now
         await session.flush()
     appointment = Appointment(
@@ -142,6 +144,7 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
     previous = await live_appointment(session, invitation.id)
     if previous is not None:
         previous.status = "cancelled"
+        await reminders.drop(session, previous.id)
         previous.cancelled_by = "guardian"
         previous.cancel_reason = "declined"
         previous.updated_at = now
@@ -201,6 +204,7 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     appointment.status = "cancelled"
+    await reminders.drop(session, appointment.id)
     appointment.cancelled_by = "guardian"
     appointment.updated_at = now
     invitation.status = "pending"
@@ -213,7 +217,7 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
 
 
 async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...], accept: bool,
-                          now: datetime) -> Outcome:
+                          now: datetime, plan: ReminderPlan = DEFAULT_PLAN) -> Outcome:
     appointment = await session.get(Appointment, appointment_id)
     if appointment is None:
         raise NotAllowed
@@ -227,10 +231,12 @@ async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_i
         return Outcome("stale", appointment_id, invitation.id)
     if accept:
         appointment.status = "confirmed"
+        await reminders.schedule(session, appointment, now, plan)
         invitation.status = "booked"
         kind = "proposal_accepted"
     else:
         appointment.status = "cancelled"
+        await reminders.drop(session, appointment.id)
         appointment.cancelled_by = "guardian"
         appointment.cancel_reason = "proposal"
         invitation.status = "pending"
@@ -258,7 +264,8 @@ async def _teachers_appointment(session, appointment_id: int, teacher_id: int) -
     return appointment, invitation
 
 
-async def confirm(session: AsyncSession, appointment_id: int, teacher_id: int, now: datetime) -> Outcome:
+async def confirm(session: AsyncSession, appointment_id: int, teacher_id: int, now: datetime,
+                  plan: ReminderPlan = DEFAULT_PLAN) -> Outcome:
     appointment, invitation = await _teachers_appointment(session, appointment_id, teacher_id)
     if appointment.status == "confirmed":
         await release(session)
@@ -267,6 +274,7 @@ async def confirm(session: AsyncSession, appointment_id: int, teacher_id: int, n
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     appointment.status = "confirmed"
+    await reminders.schedule(session, appointment, now, plan)
     appointment.updated_at = now
     invitation.status = "booked"
     invitation.version += 1
@@ -291,6 +299,7 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
         await release(session)
         return Outcome("slot_taken", appointment_id, invitation.id)
     appointment.status = "replaced"
+    await reminders.drop(session, appointment.id)
     appointment.updated_at = now
     await session.flush()
     proposal = Appointment(
@@ -321,6 +330,7 @@ async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     appointment.status = "cancelled"
+    await reminders.drop(session, appointment.id)
     appointment.cancelled_by = "teacher"
     appointment.cancel_reason = reason
     appointment.updated_at = now

@@ -111,8 +111,9 @@ async def invite_linked_guardian(session: AsyncSession, guardian_id: int, now: d
         .order_by(Invitation.id)
     )).all()
     for invitation in invitations:
+        # The answer to their own action (opening the link): sent at once, even at night.
         enqueue(session, school_id=guardian.school_id, account_id=guardian.account_id, kind="invitation",
-                payload={"invitation": invitation.id, "guardian": guardian.id}, due_at=now, now=now)
+                payload={"invitation": invitation.id, "guardian": guardian.id}, due_at=now, now=now, quiet=False)
     await session.commit()
     return len(invitations)
 

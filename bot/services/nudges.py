@@ -1,0 +1,137 @@
+"""Households that do not answer: a gentle nudge, a second one, then the teacher's
+call-list, because a phone call reaches parents that messages do not. A decline is
+never nudged."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.outbox import enqueue
+from db.models import Account, Guardian, Invitation, Pupil, SchoolClass, VisitPeriod, pupil_households
+
+
+@dataclass(frozen=True)
+class NudgeLadder:
+    first_after_days: int = 3
+    second_after_days: int = 4
+    call_after_days: int = 3
+
+
+async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladder: NudgeLadder = NudgeLadder()) -> int:
+    """Queue the nudges that are due. Safe to run by two workers at once: each step is
+    claimed with a conditional UPDATE, so only one of them queues it."""
+    queued = 0
+    steps = [(0, lambda i: i.created_at <= now - timedelta(days=ladder.first_after_days)),
+             (1, lambda i: i.last_nudged_at is not None
+              and i.last_nudged_at <= now - timedelta(days=ladder.second_after_days))]
+    candidates = (await session.scalars(
+        select(Invitation).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .where(Invitation.school_id == school_id, VisitPeriod.status == "open", Invitation.status == "pending",
+               Invitation.nudges_sent < 2)
+        .order_by(Invitation.id)
+    )).all()
+    for invitation in candidates:
+        for sent, due in steps:
+            if invitation.nudges_sent != sent or not due(invitation):
+                continue
+            claimed = await session.execute(
+                update(Invitation)
+                .where(Invitation.id == invitation.id, Invitation.nudges_sent == sent, Invitation.status == "pending")
+                .values(nudges_sent=sent + 1, last_nudged_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != 1:
+                continue
+            for guardian in await _reachable_guardians(session, invitation.household_id):
+                enqueue(session, school_id=school_id, account_id=guardian.account_id, kind="nudge",
+                        payload={"invitation": invitation.id, "guardian": guardian.id, "step": sent + 1},
+                        due_at=now, now=now, dedupe_key=f"nudge{sent + 1}:{invitation.id}:{guardian.id}")
+                queued += 1
+            await session.commit()
+    await session.commit()
+    return queued
+
+
+async def _reachable_guardians(session: AsyncSession, household_id: int) -> list[Guardian]:
+    return list((await session.scalars(
+        select(Guardian).join(Account, Account.id == Guardian.account_id)
+        .where(Guardian.household_id == household_id, Guardian.active.is_(True), Account.blocked_at.is_(None))
+        .order_by(Guardian.id)
+    )).all())
+
+
+@dataclass(frozen=True)
+class CallGuardian:
+    name: str
+    phone: str | None
+    on_telegram: bool  # linked and not blocked
+
+
+@dataclass(frozen=True)
+class CallEntry:
+    invitation_id: int
+    reason: str  # no_answer, not_linked, unreachable, no_fit
+    children: tuple[str, ...]
+    class_names: tuple[str, ...]
+    guardians: tuple[CallGuardian, ...]
+
+
+async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
+                    ladder: NudgeLadder = NudgeLadder()) -> list[CallEntry]:
+    """The households this teacher should phone: silent after two nudges, never on
+    Telegram, unreachable there (blocked), or no offered time fits."""
+    invitations = (await session.scalars(
+        select(Invitation).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .where(Invitation.teacher_id == teacher_id, VisitPeriod.status == "open",
+               Invitation.status.in_(("pending", "no_fit")))
+        .order_by(Invitation.id)
+    )).all()
+    if not invitations:
+        return []
+    household_ids = {i.household_id for i in invitations}
+    guardians: dict[int, list[CallGuardian]] = defaultdict(list)
+    rows = await session.execute(
+        select(Guardian, Account.blocked_at).outerjoin(Account, Account.id == Guardian.account_id)
+        .where(Guardian.household_id.in_(household_ids), Guardian.active.is_(True)).order_by(Guardian.id)
+    )
+    for guardian, blocked_at in rows.all():
+        guardians[guardian.household_id].append(
+            CallGuardian(guardian.name, guardian.phone, guardian.account_id is not None and blocked_at is None))
+    children: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for household_id, pupil, class_name in (await session.execute(
+        select(pupil_households.c.household_id, Pupil.name, SchoolClass.name)
+        .join(Pupil, Pupil.id == pupil_households.c.pupil_id)
+        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .where(pupil_households.c.household_id.in_(household_ids), SchoolClass.teacher_id == teacher_id,
+               Pupil.active.is_(True))
+        .order_by(Pupil.name)
+    )).all():
+        children[household_id].append((pupil, class_name))
+
+    entries = []
+    silent_since = now - timedelta(days=ladder.call_after_days)
+    for invitation in invitations:
+        people = guardians.get(invitation.household_id, [])
+        reason = None
+        if invitation.status == "no_fit":
+            reason = "no_fit"
+        elif not any(g.on_telegram for g in people):
+            linked_ever = await _any_linked(session, invitation.household_id)
+            reason = "unreachable" if linked_ever else "not_linked"
+        elif invitation.nudges_sent >= 2 and invitation.last_nudged_at <= silent_since:
+            reason = "no_answer"
+        if reason:
+            kids = children.get(invitation.household_id, [])
+            entries.append(CallEntry(invitation.id, reason, tuple(k for k, _ in kids),
+                                     tuple(dict.fromkeys(c for _, c in kids)), tuple(people)))
+    return entries
+
+
+async def _any_linked(session: AsyncSession, household_id: int) -> bool:
+    return await session.scalar(
+        select(Guardian.id).where(Guardian.household_id == household_id, Guardian.account_id.is_not(None)).limit(1)
+    ) is not None
