@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.commands import COMMON, GUARDIAN
 from bot.config import Settings
 from bot.context import HomevisitApplication, HomevisitContext
+from bot.dialogs import announce as announce_dialog
 from bot.dialogs import availability as availability_dialog
 from bot.dialogs import booking as booking_dialog
 from bot.dialogs import period as period_dialog
@@ -79,6 +80,10 @@ def register_handlers(app: HomevisitApplication) -> None:
     app.add_handler(CommandHandler(["calllist", "bellijst"], calllist.show, filters=private))
     app.add_handler(CommandHandler("period", period_dialog.start, filters=private))
     app.add_handler(CommandHandler("invite", period_dialog.invite, filters=private))
+    app.add_handler(CommandHandler("announce", announce_dialog.start, filters=private))
+    for action, handler in {"anc": announce_dialog.on_audience, "anl": announce_dialog.on_line,
+                            "anp": announce_dialog.on_preview, "ans": announce_dialog.on_send}.items():
+        app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
 
     # Last: whatever nobody took gets a kind word and changes nothing.
     app.add_handler(MessageHandler(filters.COMMAND & private, fallback.unknown_command))
@@ -92,7 +97,13 @@ async def _post_init(app: HomevisitApplication) -> None:
     if "runtime" not in app.bot_data:
         app.bot_data["runtime"] = await build_runtime(app.bot_data["settings"])
     rt: Runtime = app.bot_data["runtime"]
-    dispatcher = Dispatcher(rt, app.bot)
+    # The outbox paces itself and handles 429 itself, so it sends through a Bot of its
+    # own, without PTB's rate limiter (which would hide the 429 and retry blindly).
+    outbox_bot = Bot(rt.settings.require_token(), base_url=rt.settings.bot_base_url)
+    await outbox_bot.initialize()
+    app.bot_data["outbox_bot"] = outbox_bot
+    dispatcher = Dispatcher(rt, outbox_bot)
+    dispatcher.after_batch.append(announce_dialog.progress_listener(rt, app.bot))
     app.bot_data["outbox"] = dispatcher
     if app.job_queue is not None:
         app.job_queue.run_repeating(_outbox_tick, interval=OUTBOX_TICK_SECONDS, first=OUTBOX_TICK_SECONDS,
@@ -125,6 +136,9 @@ async def _planner_tick(context: HomevisitContext) -> None:
 
 
 async def _post_shutdown(app: HomevisitApplication) -> None:
+    outbox_bot = app.bot_data.pop("outbox_bot", None)
+    if outbox_bot is not None:
+        await outbox_bot.shutdown()
     rt: Runtime | None = app.bot_data.get("runtime")
     if rt is not None:
         await rt.engine.dispose()

@@ -64,6 +64,17 @@ def _parser() -> argparse.ArgumentParser:
                    "linked guardian. The running bot sends them (at once, or within seconds). Households already "
                    "invited are not invited twice; guardians who link later get theirs on linking.")
 
+    p = sub.add_parser("announce", help="announce the visit period to parents or staff",
+                       description="Queue the visit-period announcement (from the catalogs, in each reader's "
+                       "language) for an audience. Shows the text per language and asks before sending. The "
+                       "running bot sends it within Telegram's limits; --wait prints the report at the end.")
+    p.add_argument("--audience", choices=["guardians", "class", "staff"], default="guardians")
+    p.add_argument("--class", dest="class_name", help="with --audience class: the class name, e.g. 'Groep 5'")
+    p.add_argument("--line", action="append", default=[], metavar="LANG=TEXT",
+                   help="a personal line under the message for readers of LANG (repeatable)")
+    p.add_argument("--yes", action="store_true", help="send without asking")
+    p.add_argument("--wait", action="store_true", help="wait until every message is out and print the report")
+
     sub.add_parser("run", help="run the bot (long polling)",
                    description="Apply migrations, then run the bot with long polling. Needs BOT_TOKEN.")
     return parser
@@ -287,7 +298,60 @@ async def _send_invitations(settings: Settings, args) -> int:
     return 0
 
 
+async def _announce(settings: Settings, args) -> int:
+    from bot.dialogs.announce import announcement_text
+    from bot.i18n import Catalogs
+    from bot.languages import normalise_language
+    from bot.services import broadcasts
+    from bot.services.periods import current_period
+
+    extra = {}
+    for item in args.line:
+        lang, _, text = item.partition("=")
+        code = normalise_language(lang)
+        if code is None or not text.strip():
+            print(f"homevisit: --line needs LANG=TEXT with a supported language, got {item!r}", file=sys.stderr)
+            return 2
+        extra[code] = text
+    async with _database(settings) as (session, school_id, clock):
+        period = await current_period(session, school_id)
+        if period is None:
+            print("homevisit: no visit period is open; open one with `homevisit open-period`", file=sys.stderr)
+            return 1
+        class_id = None
+        if args.audience == "class":
+            match = [c for c in await broadcasts.classes(session, school_id) if c.name == args.class_name]
+            if not match:
+                print(f"homevisit: no class named {args.class_name!r}", file=sys.stderr)
+                return 1
+            class_id = match[0].id
+        who = await broadcasts.audience(session, school_id, args.audience, class_id)
+        catalogs = Catalogs()
+        for lang in await broadcasts.languages_of(session, who.accounts, settings.default_language):
+            text = announcement_text(catalogs.translator(lang, settings.tz), settings.school_name, period, extra,
+                                     args.audience == "staff")
+            print(f"--- {lang} ---\n{text}\n")
+        print(f"{who.size} recipients on Telegram; {sum(who.not_linked.values())} without Telegram will not get it.")
+        if not args.yes and input("Send? [y/N] ").strip().lower() not in ("y", "yes", "j", "ja"):
+            print("nothing sent")
+            return 0
+        broadcast = await broadcasts.create(session, school_id, args.audience, class_id, extra, created_by=None,
+                                            progress_account_id=None, now=clock.now())
+        print(f"announcement {broadcast.id} queued: the running bot sends it now")
+        if not args.wait:
+            return 0
+        while not (result := await broadcasts.report(session, broadcast.id)).done:
+            await asyncio.sleep(1)
+            await session.commit()  # end the read snapshot, see the bot's progress
+    c = result.total
+    print(f"sent {c.sent}, failed {c.failed}, blocked {c.blocked}, without Telegram {c.not_linked}")
+    for name, k in result.per_class.items():
+        print(f"  {name}: sent {k.sent}, failed {k.failed}, blocked {k.blocked}, without Telegram {k.not_linked}")
+    return 0
+
+
 COMMANDS = {
+    "announce": _announce,
     "open-period": _open_period,
     "close-period": _close_period,
     "send-invitations": _send_invitations,

@@ -28,6 +28,7 @@ TEACHER: tuple[Command, ...] = (
 COORDINATOR: tuple[Command, ...] = (
     Command("period", N_("Bezoekperiode openen of sluiten")),
     Command("invite", N_("Uitnodigingen versturen")),
+    Command("announce", N_("Aankondiging aan ouders of leerkrachten")),
 )
 
 

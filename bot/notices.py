@@ -230,7 +230,21 @@ async def nudge(session, rt, t, payload) -> Rendered | None:
     return Rendered(lead, screen.markup)
 
 
+async def announcement(session, rt, t, payload) -> Rendered | None:
+    from bot.dialogs.announce import announcement_text
+    from bot.services.periods import current_period
+    from db.models import Broadcast
+
+    broadcast = await session.get(Broadcast, payload["broadcast"])
+    period = await current_period(session, rt.school_id)
+    if broadcast is None or period is None:
+        return None
+    return Rendered(announcement_text(t, rt.settings.school_name, period, broadcast.extra or {},
+                                      broadcast.audience == "staff"))
+
+
 RENDERERS: dict[str, Renderer] = {
+    "announcement": announcement,
     "reminder_day_before": reminder_day_before,
     "reminder_soon": reminder_soon,
     "after_visit": after_visit,

@@ -32,7 +32,7 @@ async def show(update: Update, context: HomevisitContext) -> None:
         head = t._("{children} ({classes}) – {reason}").format(
             children=t.isolate(", ".join(entry.children)), classes=t.isolate(", ".join(entry.class_names)),
             reason=t._(REASONS[entry.reason]))
-        people = [f"  • {t.isolate(g.name)}: {t.isolate(g.phone) if g.phone else t._('geen telefoonnummer')}"
-                  for g in entry.guardians]
+        no_phone = t._("geen telefoonnummer")
+        people = [f"  • {t.isolate(g.name)}: {t.isolate(g.phone) if g.phone else no_phone}" for g in entry.guardians]
         blocks.append("\n".join([head, *people]))
     await update.effective_message.reply_text("\n\n".join(blocks))

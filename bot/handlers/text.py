@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import HomevisitContext
-from bot.dialogs import booking, period
+from bot.dialogs import announce, booking, period
 from bot.handlers import fallback
 
 MAX_TEXT = 2000
@@ -16,5 +16,7 @@ async def on_text(update: Update, context: HomevisitContext) -> None:
         if await booking.on_place_typed(update, context):
             return
         if await period.on_text(update, context):
+            return
+        if await announce.on_text(update, context):
             return
     await fallback.other_message(update, context)

@@ -1,0 +1,189 @@
+"""The coordinator's announcement: who receives it, queueing it, and the report."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.outbox import enqueue
+from db.models import (
+    Account,
+    Broadcast,
+    Guardian,
+    Household,
+    OutboxMessage,
+    Pupil,
+    SchoolClass,
+    Staff,
+    pupil_households,
+)
+
+AUDIENCES = ("guardians", "class", "staff")
+STAFF_BUCKET = "staff"
+MAX_EXTRA = 600
+
+
+class BroadcastError(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Audience:
+    # account id -> (language as far as the roster knows it, the classes it hears for)
+    accounts: dict[int, tuple[str | None, tuple[str, ...]]] = field(default_factory=dict)
+    not_linked: Counter = field(default_factory=Counter)  # class -> people without Telegram
+
+    @property
+    def size(self) -> int:
+        return len(self.accounts)
+
+
+async def audience(session: AsyncSession, school_id: int, kind: str, class_id: int | None = None) -> Audience:
+    if kind not in AUDIENCES or (kind == "class") != (class_id is not None):
+        raise BroadcastError("audience", f"unknown audience {kind!r}")
+    result = Audience()
+    if kind == "staff":
+        for staff in (await session.scalars(
+            select(Staff).where(Staff.school_id == school_id, Staff.active.is_(True)).order_by(Staff.name)
+        )).all():
+            if staff.account_id is None:
+                result.not_linked[STAFF_BUCKET] += 1
+            else:
+                result.accounts[staff.account_id] = (staff.language, (STAFF_BUCKET,))
+        return result
+
+    query = (
+        select(Guardian.id, Guardian.account_id, Guardian.language, SchoolClass.name)
+        .join(Household, Household.id == Guardian.household_id)
+        .join(pupil_households, pupil_households.c.household_id == Household.id)
+        .join(Pupil, Pupil.id == pupil_households.c.pupil_id)
+        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
+        .where(Guardian.school_id == school_id, Guardian.active.is_(True), Household.active.is_(True),
+               Pupil.active.is_(True))
+        .order_by(Guardian.id, SchoolClass.name)
+    )
+    if class_id is not None:
+        query = query.where(SchoolClass.id == class_id)
+    classes: dict[int, dict[str, None]] = defaultdict(dict)
+    people: dict[int, tuple[int | None, str]] = {}
+    for guardian_id, account_id, language, class_name in (await session.execute(query)).all():
+        classes[guardian_id][class_name] = None
+        people[guardian_id] = (account_id, language)
+    for guardian_id, (account_id, language) in people.items():
+        names = tuple(classes[guardian_id])
+        if account_id is None:
+            for name in names:
+                result.not_linked[name] += 1
+            continue
+        # One message per Telegram account, even for a parent in two households.
+        known = result.accounts.get(account_id)
+        merged = tuple(dict.fromkeys((*(known[1] if known else ()), *names)))
+        result.accounts[account_id] = (language, merged)
+    return result
+
+
+async def create(
+    session: AsyncSession, school_id: int, kind: str, class_id: int | None, extra: dict[str, str], *,
+    created_by: int | None, progress_account_id: int | None, now: datetime,
+) -> Broadcast:
+    """Queue one announcement per recipient, all in one transaction."""
+    extra = {lang: " ".join(text.split())[:MAX_EXTRA] for lang, text in extra.items() if text and text.strip()}
+    who = await audience(session, school_id, kind, class_id)
+    broadcast = Broadcast(school_id=school_id, audience=kind, class_id=class_id, extra=extra, status="sending",
+                          created_by=created_by, progress_account_id=progress_account_id,
+                          not_linked=dict(who.not_linked), created_at=now)
+    session.add(broadcast)
+    await session.flush()
+    for account_id, (_, classes) in who.accounts.items():
+        enqueue(session, school_id=school_id, account_id=account_id, kind="announcement",
+                payload={"broadcast": broadcast.id, "classes": list(classes)}, due_at=now, now=now,
+                dedupe_key=f"bc:{broadcast.id}:{account_id}", broadcast_id=broadcast.id)
+    if not who.accounts:
+        broadcast.status = "done"
+        broadcast.finished_at = now
+    await session.commit()
+    return broadcast
+
+
+@dataclass
+class Counts:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    waiting: int = 0
+    not_linked: int = 0
+
+
+@dataclass
+class Report:
+    broadcast_id: int
+    total: Counts
+    per_class: dict[str, Counts]
+
+    @property
+    def done(self) -> bool:
+        return self.total.waiting == 0
+
+
+async def report(session: AsyncSession, broadcast_id: int) -> Report:
+    broadcast = await session.get(Broadcast, broadcast_id, populate_existing=True)
+    total = Counts()
+    per_class: dict[str, Counts] = defaultdict(Counts)
+    rows = await session.execute(
+        select(OutboxMessage.status, OutboxMessage.last_error, OutboxMessage.payload)
+        .where(OutboxMessage.broadcast_id == broadcast_id)
+    )
+    for status, error, payload in rows.all():
+        bucket = ("sent" if status in ("sent", "skipped") else "blocked" if error == "blocked"
+                  else "failed" if status == "failed" else "waiting")
+        setattr(total, bucket, getattr(total, bucket) + 1)
+        for name in payload.get("classes", ()):
+            counts = per_class[name]
+            setattr(counts, bucket, getattr(counts, bucket) + 1)
+    for name, count in (broadcast.not_linked or {}).items():
+        total.not_linked += count
+        per_class[name].not_linked += count
+    return Report(broadcast_id, total, dict(sorted(per_class.items())))
+
+
+async def finish_if_done(session: AsyncSession, broadcast_id: int, now: datetime) -> Report | None:
+    """The report, once, when the last message is out (two workers may both ask)."""
+    result = await report(session, broadcast_id)
+    if not result.done:
+        return None
+    claimed = await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
+        .values(status="done", finished_at=now).execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    return result if claimed.rowcount == 1 else None
+
+
+async def broadcasts_of(session: AsyncSession, outbox_ids: list[int]) -> list[int]:
+    rows = await session.scalars(
+        select(OutboxMessage.broadcast_id).where(OutboxMessage.id.in_(outbox_ids),
+                                                 OutboxMessage.broadcast_id.is_not(None)).distinct()
+    )
+    return sorted(rows.all())
+
+
+async def classes(session: AsyncSession, school_id: int) -> list[SchoolClass]:
+    return list((await session.scalars(
+        select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.name))).all())
+
+
+async def languages_of(session: AsyncSession, accounts: dict[int, tuple[str | None, tuple[str, ...]]],
+                       default: str) -> list[str]:
+    """The languages the audience reads in (their own choice first, then the roster's)."""
+    if not accounts:
+        return []
+    chosen = dict((await session.execute(
+        select(Account.id, Account.language).where(Account.id.in_(list(accounts)))
+    )).all())
+    langs = Counter((chosen.get(a) or lang or default) for a, (lang, _) in accounts.items())
+    return [lang for lang, _ in langs.most_common()]
