@@ -106,8 +106,8 @@ async def _post_init(app: HomevisitApplication) -> None:
     dispatcher.after_batch.append(announce_dialog.progress_listener(rt, app.bot))
     app.bot_data["outbox"] = dispatcher
     if app.job_queue is not None:
-        app.job_queue.run_repeating(_outbox_tick, interval=OUTBOX_TICK_SECONDS, first=OUTBOX_TICK_SECONDS,
-                                    name="outbox")
+        # First tick at once: a restarted bot picks up what its predecessor left.
+        app.job_queue.run_repeating(_outbox_tick, interval=OUTBOX_TICK_SECONDS, first=1, name="outbox")
         app.job_queue.run_repeating(_planner_tick, interval=PLANNER_TICK_SECONDS, first=PLANNER_TICK_SECONDS,
                                     name="planner")
     for lang in rt.catalogs.languages:

@@ -331,7 +331,7 @@ async def _announce(settings: Settings, args) -> int:
             text = announcement_text(catalogs.translator(lang, settings.tz), settings.school_name, period, extra,
                                      args.audience == "staff")
             print(f"--- {lang} ---\n{text}\n")
-        print(f"{who.size} recipients on Telegram; {sum(who.not_linked.values())} without Telegram will not get it.")
+        print(f"{who.size} recipients on Telegram; {who.not_linked_people} without Telegram will not get it.")
         if not args.yes and input("Send? [y/N] ").strip().lower() not in ("y", "yes", "j", "ja"):
             print("nothing sent")
             return 0

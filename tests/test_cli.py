@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timezone
 import io
 import os
 import re
@@ -154,3 +155,32 @@ async def test_open_period_and_send_invitations_from_the_command_line(fresh_db, 
     assert homevisit(fresh_db, "close-period").returncode == 0
     async with sessionmaker() as session:
         assert (await session.scalar(select(VisitPeriod.status))) == "closed"
+
+
+async def test_announce_from_the_command_line_queues_one_message_per_linked_person(fresh_db, sessionmaker):
+    from db.models import Account, Guardian, OutboxMessage
+
+    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
+    assert homevisit(fresh_db, "open-period", "--name", "Najaar", "--from", "2026-11-16", "--to",
+                     "2026-11-27").returncode == 0
+    async with sessionmaker() as session:  # two parents have linked Telegram
+        for n, name in enumerate(("Anouk Jansen", "Emily Smith")):
+            account = Account(telegram_user_id=900 + n, chat_id=900 + n, created_at=datetime.now(timezone.utc),
+                              updated_at=datetime.now(timezone.utc))
+            session.add(account)
+            await session.flush()
+            (await session.scalars(select(Guardian).where(Guardian.name == name))).one().account_id = account.id
+        await session.commit()
+
+    declined = subprocess.run([sys.executable, "-m", "bot", "announce"], cwd=ROOT, input="n\n", text=True,
+                              capture_output=True, timeout=60,
+                              env={**os.environ, "DATABASE_URL": fresh_db, "SCHOOL_NAME": "De Regenboog"})
+    assert "nothing sent" in declined.stdout
+    assert "--- en ---\n📣 Home visits at De Regenboog" in declined.stdout
+    assert "--- nl ---\n📣 Huisbezoeken bij De Regenboog" in declined.stdout
+    sent = homevisit(fresh_db, "announce", "--yes", "--line", "nl=Vragen? Bel de school.")
+    assert sent.returncode == 0, sent.stderr
+    assert "2 recipients on Telegram" in sent.stdout and "47 without Telegram" in sent.stdout
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                    .where(OutboxMessage.kind == "announcement")) == 2

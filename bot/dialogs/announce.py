@@ -67,7 +67,7 @@ async def _menu(context: HomevisitContext, data: dict, lead: str = "") -> Screen
     lines += [t._("Zo ziet je bericht eruit:"), "", preview, "",
               t.ngettext("Het gaat naar {count} persoon met Telegram.", "Het gaat naar {count} personen met Telegram.",
                          who.size).format(count=who.size)]
-    not_linked = sum(who.not_linked.values())
+    not_linked = who.not_linked_people
     if not_linked:
         lines.append(t.ngettext("{count} persoon heeft geen Telegram gekoppeld en krijgt het niet.",
                                 "{count} personen hebben geen Telegram gekoppeld en krijgen het niet.",

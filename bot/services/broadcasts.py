@@ -23,6 +23,7 @@ from db.models import (
 
 AUDIENCES = ("guardians", "class", "staff")
 STAFF_BUCKET = "staff"
+TOTAL = "*"  # key of the people count among the per-class counts
 MAX_EXTRA = 600
 
 
@@ -37,6 +38,7 @@ class Audience:
     # account id -> (language as far as the roster knows it, the classes it hears for)
     accounts: dict[int, tuple[str | None, tuple[str, ...]]] = field(default_factory=dict)
     not_linked: Counter = field(default_factory=Counter)  # class -> people without Telegram
+    not_linked_people: int = 0  # each counted once, whatever their number of classes
 
     @property
     def size(self) -> int:
@@ -53,6 +55,7 @@ async def audience(session: AsyncSession, school_id: int, kind: str, class_id: i
         )).all():
             if staff.account_id is None:
                 result.not_linked[STAFF_BUCKET] += 1
+                result.not_linked_people += 1
             else:
                 result.accounts[staff.account_id] = (staff.language, (STAFF_BUCKET,))
         return result
@@ -77,6 +80,7 @@ async def audience(session: AsyncSession, school_id: int, kind: str, class_id: i
     for guardian_id, (account_id, language) in people.items():
         names = tuple(classes[guardian_id])
         if account_id is None:
+            result.not_linked_people += 1
             for name in names:
                 result.not_linked[name] += 1
             continue
@@ -96,7 +100,7 @@ async def create(
     who = await audience(session, school_id, kind, class_id)
     broadcast = Broadcast(school_id=school_id, audience=kind, class_id=class_id, extra=extra, status="sending",
                           created_by=created_by, progress_account_id=progress_account_id,
-                          not_linked=dict(who.not_linked), created_at=now)
+                          not_linked={**who.not_linked, TOTAL: who.not_linked_people}, created_at=now)
     session.add(broadcast)
     await session.flush()
     for account_id, (_, classes) in who.accounts.items():
@@ -146,8 +150,10 @@ async def report(session: AsyncSession, broadcast_id: int) -> Report:
             counts = per_class[name]
             setattr(counts, bucket, getattr(counts, bucket) + 1)
     for name, count in (broadcast.not_linked or {}).items():
-        total.not_linked += count
-        per_class[name].not_linked += count
+        if name == TOTAL:
+            total.not_linked = count
+        else:
+            per_class[name].not_linked += count
     return Report(broadcast_id, total, dict(sorted(per_class.items())))
 
 
