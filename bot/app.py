@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
 
 from telegram import Bot, BotCommand, Update
 from telegram.ext import (
@@ -32,6 +35,7 @@ from bot.languages import SOURCE_LANGUAGE
 from bot.runtime import Runtime
 from bot.services.nudges import plan_nudges
 from bot.services.schools import ensure_school
+from db.models import ProcessedUpdate
 from db.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -127,7 +131,12 @@ async def plan(rt: Runtime) -> int:
     """What the planner tick does: queue the nudges that are due (reminders are queued
     with the confirmation itself)."""
     async with rt.sessionmaker() as session:
-        return await plan_nudges(session, rt.school_id, rt.clock.now(), rt.ladder)
+        queued = await plan_nudges(session, rt.school_id, rt.clock.now(), rt.ladder)
+        # Telegram re-delivers an update for about a day at most; a week of ids is plenty.
+        await session.execute(delete(ProcessedUpdate).where(
+            ProcessedUpdate.processed_at < rt.clock.now() - timedelta(days=7)))
+        await session.commit()
+        return queued
 
 
 async def _planner_tick(context: HomevisitContext) -> None:

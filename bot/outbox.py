@@ -78,7 +78,8 @@ class Dispatcher:
                 and_(OutboxMessage.status == "pending", OutboxMessage.due_at <= now),
                 and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),  # a dead worker's
             ))
-            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+            # Personal messages first: a teacher's request does not wait behind a broadcast.
+            .order_by(OutboxMessage.broadcast_id.is_not(None), OutboxMessage.due_at, OutboxMessage.id)
             .limit(self.batch)
         )
         if in_quiet_hours(now, s.tz, s.quiet_start, s.quiet_end):
