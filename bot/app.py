@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from telegram import Bot, BotCommand, Update
 from telegram.ext import (
@@ -21,21 +21,25 @@ from telegram.ext import (
 from bot import callbacks
 from bot.clock import Clock
 from bot.commands import COMMON, GUARDIAN
-from bot.config import Settings
+from bot.config import ConfigError, Settings
+from bot.questionnaire import QuestionnaireError
 from bot.context import HomevisitApplication, HomevisitContext
 from bot.dialogs import announce as announce_dialog
 from bot.dialogs import availability as availability_dialog
 from bot.dialogs import booking as booking_dialog
+from bot.dialogs import note as note_dialog
 from bot.dialogs import period as period_dialog
 from bot.dialogs import teacher as teacher_dialog
-from bot.handlers import calllist, fallback, help as help_handlers, identity, language, start, text, visits
+from bot.handlers import calllist, coverage, fallback, forget, help as help_handlers, identity, language, start, text, visits
 from bot.outbox import Dispatcher
 from bot.i18n import Catalogs
 from bot.languages import SOURCE_LANGUAGE
 from bot.runtime import Runtime
 from bot.services.nudges import plan_nudges
 from bot.services.schools import ensure_school
-from db.models import ProcessedUpdate
+from bot.services import notes
+from bot.services.outbox import enqueue
+from db.models import FollowUp, OutboxMessage, ProcessedUpdate, Staff
 from db.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -85,13 +89,25 @@ def register_handlers(app: HomevisitApplication) -> None:
     app.add_handler(CommandHandler("period", period_dialog.start, filters=private))
     app.add_handler(CommandHandler("invite", period_dialog.invite, filters=private))
     app.add_handler(CommandHandler("announce", announce_dialog.start, filters=private))
+    # After the visit: notes, follow-ups, coverage; a guardian's /forget.
+    app.add_handler(CommandHandler(["note", "notitie"], note_dialog.start, filters=private))
+    app.add_handler(CommandHandler("notes", note_dialog.coordinator_notes, filters=private))
+    app.add_handler(CommandHandler("followups", note_dialog.follow_ups, filters=private))
+    app.add_handler(CommandHandler("coverage", coverage.show, filters=private))
+    app.add_handler(CommandHandler("forget", forget.ask, filters=private))
+    for action, handler in {"nt": note_dialog.on_pick, "no": note_dialog.on_outcome, "nq": note_dialog.on_skip,
+                            "nf": note_dialog.on_follow_up, "nfx": note_dialog.on_follow_up_plain,
+                            "nd": note_dialog.on_done, "ns": note_dialog.on_save, "nv": note_dialog.on_view,
+                            "ne": note_dialog.on_edit, "fd": note_dialog.on_follow_up_done,
+                            "fgy": forget.on_answer, "fgn": forget.on_answer}.items():
+        app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
     for action, handler in {"anc": announce_dialog.on_audience, "anl": announce_dialog.on_line,
                             "anp": announce_dialog.on_preview, "ans": announce_dialog.on_send}.items():
         app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
 
     # Last: whatever nobody took gets a kind word and changes nothing.
     app.add_handler(MessageHandler(filters.COMMAND & private, fallback.unknown_command))
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, text.on_text))
+    app.add_handler(MessageHandler(private & (filters.TEXT | filters.VOICE) & ~filters.COMMAND, text.on_text))
     app.add_handler(MessageHandler(private & ~filters.COMMAND, fallback.other_message))
     app.add_handler(CallbackQueryHandler(fallback.stale_button))
     app.add_error_handler(fallback.on_error)
@@ -130,13 +146,38 @@ async def _outbox_tick(context: HomevisitContext) -> None:
 async def plan(rt: Runtime) -> int:
     """What the planner tick does: queue the nudges that are due (reminders are queued
     with the confirmation itself)."""
+    now = rt.clock.now()
     async with rt.sessionmaker() as session:
-        queued = await plan_nudges(session, rt.school_id, rt.clock.now(), rt.ladder)
+        queued = await plan_nudges(session, rt.school_id, now, rt.ladder)
+        queued += await notes.plan_note_prompts(session, rt.school_id, now)
+        queued += await plan_weekly_follow_ups(session, rt, now)
+        await notes.purge(session, rt.school_id, now, rt.settings.note_retention_months)
         # Telegram re-delivers an update for about a day at most; a week of ids is plenty.
         await session.execute(delete(ProcessedUpdate).where(
             ProcessedUpdate.processed_at < rt.clock.now() - timedelta(days=7)))
         await session.commit()
         return queued
+
+
+async def plan_weekly_follow_ups(session, rt: Runtime, now) -> int:
+    """On Monday mornings, teachers with open follow-ups get a short overview."""
+    local = now.astimezone(rt.settings.tz)
+    if local.weekday() != 0 or local.time() < rt.settings.teacher_overview_at:
+        return 0
+    week = local.strftime("%G-%V")
+    queued = 0
+    for teacher_id, account_id in (await session.execute(
+        select(Staff.id, Staff.account_id).where(Staff.school_id == rt.school_id, Staff.account_id.is_not(None),
+                                                 Staff.id.in_(select(FollowUp.teacher_id)
+                                                              .where(FollowUp.done_at.is_(None))))
+    )).all():
+        key = f"fu:{teacher_id}:{week}"
+        if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is None:
+            enqueue(session, school_id=rt.school_id, account_id=account_id, kind="follow_ups_weekly",
+                    payload={"teacher": teacher_id}, due_at=now, now=now, dedupe_key=key)
+            queued += 1
+    await session.commit()
+    return queued
 
 
 async def _planner_tick(context: HomevisitContext) -> None:
@@ -161,7 +202,13 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, catalogs
         school = await ensure_school(
             session, settings.school_name, settings.school_timezone, settings.default_language, clock.now()
         )
-    return Runtime(settings, clock, engine, sessionmaker, catalogs or Catalogs(), school.id)
+    runtime = Runtime(settings, clock, engine, sessionmaker, catalogs or Catalogs(), school.id)
+    try:
+        runtime.questions  # a broken questionnaire file stops start-up, not the first visit note
+    except QuestionnaireError as exc:
+        await engine.dispose()
+        raise ConfigError(str(exc)) from None
+    return runtime
 
 
 def build_application(settings: Settings, runtime: Runtime | None = None) -> HomevisitApplication:

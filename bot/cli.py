@@ -75,6 +75,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="send without asking")
     p.add_argument("--wait", action="store_true", help="wait until every message is out and print the report")
 
+    p = sub.add_parser("report", help="coverage per class, for the school and per teacher",
+                       description="Coverage of the open visit period: pupils, households, linked, invited, booked, "
+                       "visited, declined (with reasons), unreachable, share of pupils visited; per teacher visits "
+                       "done and planned and hours spent (HOURS_PER_VISIT).")
+    p.add_argument("--format", choices=["csv", "text"], default="text")
+
+    p = sub.add_parser("export-notes", help="write the visit notes of a period as CSV for the pupil tracking system",
+                       description="CSV in UTF-8 with BOM, one row per visit: pupil id, date, teacher, venue, "
+                       "outcome, each answer, follow-ups. Cells a spreadsheet would run as a formula are "
+                       "neutralised. Every export is written to the audit log.")
+    p.add_argument("--period", required=True, help="the visit period's name")
+    p.add_argument("--output", type=Path, help="file to write (default: standard output)")
+
     sub.add_parser("run", help="run the bot (long polling)",
                    description="Apply migrations, then run the bot with long polling. Needs BOT_TOKEN.")
     return parser
@@ -350,7 +363,55 @@ async def _announce(settings: Settings, args) -> int:
     return 0
 
 
+async def _report(settings: Settings, args) -> int:
+    from bot.handlers.coverage import coverage_text
+    from bot.i18n import Catalogs
+    from bot.services.coverage import coverage
+    from bot.services.periods import current_period
+
+    async with _database(settings) as (session, school_id, clock):
+        period = await current_period(session, school_id)
+        report = await coverage(session, school_id, period, clock.now(), settings.hours_per_visit)
+    if args.format == "text":
+        print(coverage_text(Catalogs().translator("en", settings.tz), report))
+        return 0
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["class", "pupils", "households", "linked", "invited", "booked", "visited", "declined",
+                     "unreachable", "share_pupils_visited", "decline_reasons"])
+    for row in [*report.classes, report.school]:
+        writer.writerow([_cell(row.name if row.name != "*" else "school"), row.pupils, row.households, row.linked,
+                         row.invited, row.booked, row.visited, row.declined, row.unreachable,
+                         f"{row.share_visited:.3f}",
+                         "; ".join(f"{k}={v}" for k, v in sorted(row.decline_reasons.items()))])
+    writer.writerow([])
+    writer.writerow(["teacher", "visits_done", "visits_planned", "hours"])
+    for teacher in report.teachers:
+        writer.writerow([_cell(teacher.name), teacher.done, teacher.planned, f"{teacher.hours:g}"])
+    return 0
+
+
+async def _export_notes(settings: Settings, args) -> int:
+    from bot import questionnaire
+    from bot.services.export import ExportError, export_notes
+
+    async with _database(settings) as (session, school_id, clock):
+        try:
+            data = await export_notes(session, school_id, args.period, questionnaire.load(settings.questionnaire_file),
+                                      settings.tz, "cli", clock.now())
+        except ExportError as exc:
+            print(f"homevisit: {exc}", file=sys.stderr)
+            return 1
+    if args.output:
+        args.output.write_bytes(data)
+        print(f"notes written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
 COMMANDS = {
+    "report": _report,
+    "export-notes": _export_notes,
     "announce": _announce,
     "open-period": _open_period,
     "close-period": _close_period,

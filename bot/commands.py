@@ -19,16 +19,21 @@ COMMON = (
 )
 GUARDIAN: tuple[Command, ...] = (
     Command("myvisit", N_("Mijn huisbezoek: bekijken, verzetten of afzeggen")),
+    Command("forget", N_("Mijn gegevens laten verwijderen")),
 )
 TEACHER: tuple[Command, ...] = (
     Command("availability", N_("Mijn tijden voor huisbezoeken")),
     Command("agenda", N_("Mijn huisbezoeken")),
     Command("calllist", N_("Gezinnen om even te bellen")),
+    Command("note", N_("Notitie na een huisbezoek")),
+    Command("followups", N_("Open afspraken afvinken")),
 )
 COORDINATOR: tuple[Command, ...] = (
     Command("period", N_("Bezoekperiode openen of sluiten")),
     Command("invite", N_("Uitnodigingen versturen")),
     Command("announce", N_("Aankondiging aan ouders of leerkrachten")),
+    Command("coverage", N_("Bereik per groep en voor de school")),
+    Command("notes", N_("Notities lezen")),
 )
 
 

@@ -52,6 +52,11 @@ class Settings:
     outbox_chat_seconds: float = 1.0
     # A claimed message not confirmed within this time is taken again (a crashed worker).
     outbox_lease_seconds: int = 60
+    # The school's visit questionnaire (None: the built-in one), note retention, and the
+    # hours a visit costs a teacher all in (travel, preparation), for the coverage report.
+    questionnaire_file: str | None = None
+    note_retention_months: int = 24
+    hours_per_visit: float = 2.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -140,7 +145,23 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         teacher_overview_at=_clock_time(env, "TEACHER_OVERVIEW_AT", time(8, 0)),
         outbox_rate=float(_int(env, "OUTBOX_RATE", 29)),
         outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 60),
+        questionnaire_file=(env.get("QUESTIONNAIRE_FILE") or "").strip() or None,
+        note_retention_months=_int(env, "NOTE_RETENTION_MONTHS", 24),
+        hours_per_visit=_float(env, "HOURS_PER_VISIT", 2.0),
     )
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be more than 0, got {raw!r}")
+    return value
 
 
 def _clock_time(env: dict[str, str], name: str, default: time) -> time:

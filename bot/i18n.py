@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
+from babel.numbers import format_decimal, format_percent
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -145,6 +146,12 @@ class Translator:
 
     def day_and_time(self, moment: datetime) -> str:
         return self._("{day} om {time}").format(day=self.day(moment), time=self.time(moment))
+
+    def percent(self, share: float) -> str:
+        return self.isolate(format_percent(share, locale=self.babel_locale))
+
+    def number(self, value: float) -> str:
+        return self.isolate(format_decimal(value, locale=self.babel_locale))
 
     def date(self, moment: datetime | Date) -> str:
         if isinstance(moment, datetime):

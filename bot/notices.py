@@ -188,9 +188,51 @@ async def after_visit(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _confirmed_view(session, payload)
     if appointment is None:
         return None
+    if await _has_note(session, appointment.id):
+        return None
     return Rendered(t._("Hoe ging het huisbezoek bij het gezin van {children} ({when})? Schrijf een korte "
                         "notitie nu het nog vers is: waar is het gezin trots op, en wat spraken jullie af?").format(
-        children=children_phrase(t, v), when=t.day_and_time(appointment.starts_at)))
+        children=children_phrase(t, v), when=t.day_and_time(appointment.starts_at)),
+        markup([button("📝 " + t._("Notitie schrijven"), "nt", appointment.id)]))
+
+
+async def _has_note(session, appointment_id: int) -> bool:
+    from sqlalchemy import select
+
+    from db.models import Note
+
+    return await session.scalar(select(Note.id).where(Note.appointment_id == appointment_id)) is not None
+
+
+async def note_missing(session, rt, t, payload) -> Rendered | None:
+    appointment, v = await _appointment_view(session, payload)
+    if appointment is None or appointment.status != "confirmed" or await _has_note(session, appointment.id):
+        return None
+    return Rendered(t._("Het bezoek bij het gezin van {children} ({when}) heeft nog geen notitie. Hoe ging het?").format(
+        children=children_phrase(t, v), when=t.day_and_time(appointment.starts_at)),
+        markup([button("📝 " + t._("Notitie schrijven"), "nt", appointment.id)]))
+
+
+async def missed_visit(session, rt, t, payload) -> Rendered | None:
+    appointment, v = await _appointment_view(session, payload)
+    if appointment is None or v.period.status != "open" or v.invitation.status != "pending":
+        return None
+    lead = t._("{teacher} kwam op {when} langs, maar trof niemand thuis. Geeft niets! Kies gerust een nieuw "
+               "moment.").format(teacher=t.isolate(v.teacher.name), when=t.day_and_time(appointment.starts_at))
+    free = await availability.free_slots(session, v.period, v.invitation.teacher_id, rt.clock.now())
+    return _r(days_screen(t, v, free, "x", lead))
+
+
+async def follow_ups_weekly(session, rt, t, payload) -> Rendered | None:
+    from bot.services.notes import open_follow_ups
+
+    items = await open_follow_ups(session, payload["teacher"])
+    if not items:
+        return None
+    return Rendered(t.ngettext("📌 Weekoverzicht: je hebt nog {count} open afspraak van huisbezoeken. Bekijk en "
+                               "vink af met /followups.",
+                               "📌 Weekoverzicht: je hebt nog {count} open afspraken van huisbezoeken. Bekijk en "
+                               "vink af met /followups.", len(items)).format(count=len(items)))
 
 
 async def morning_overview(session, rt, t, payload) -> Rendered | None:
@@ -244,6 +286,9 @@ async def announcement(session, rt, t, payload) -> Rendered | None:
 
 
 RENDERERS: dict[str, Renderer] = {
+    "note_missing": note_missing,
+    "missed_visit": missed_visit,
+    "follow_ups_weekly": follow_ups_weekly,
     "announcement": announcement,
     "reminder_day_before": reminder_day_before,
     "reminder_soon": reminder_soon,

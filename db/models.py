@@ -165,6 +165,9 @@ class Guardian(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # After /forget: name and phone are gone; this hash of the roster's (household, name)
+    # keeps a later roster import from bringing them back.
+    forgotten_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
     household: Mapped[Household] = relationship(back_populates="guardians", lazy="raise")
     account: Mapped[Account | None] = relationship(lazy="raise")
@@ -381,3 +384,59 @@ class OutboxMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), index=True)
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+
+
+# -- after the visit ------------------------------------------------------------------
+
+NOTE_OUTCOMES = ("done", "not_home", "at_school", "by_phone")
+FOLLOW_UP_KINDS = ("books", "library", "homework_place", "care_talk", "other")
+
+
+class Note(Base):
+    """The teacher's record of one visit. Read by its author and the coordinator only."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('done', 'not_home', 'at_school', 'by_phone')", name="outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"), unique=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(12))
+    # {question key: {"text": "..."} or {"voice": telegram file id, "seconds": n}}
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FollowUp(Base):
+    """Something agreed at a visit that the teacher ticks off later."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        CheckConstraint("kind IN ('books', 'library', 'homework_place', 'care_talk', 'other')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who read or exported notes, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(120))  # "staff:12" or "cli"
+    action: Mapped[str] = mapped_column(String(24))  # note_read, notes_export
+    subject: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

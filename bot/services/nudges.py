@@ -1,17 +1,18 @@
 """Households that do not answer: a gentle nudge, a second one, then the teacher's
 call-list, because a phone call reaches parents that messages do not. A decline is
-never nudged."""
+never nudged. Silence counts from the household's last answer: a family whose visit
+was cancelled or moved (back to pending) is not chased at once."""
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.outbox import enqueue
-from db.models import Account, Guardian, Invitation, Pupil, SchoolClass, VisitPeriod, pupil_households
+from db.models import Account, Appointment, Guardian, Invitation, Pupil, SchoolClass, VisitPeriod, pupil_households
 
 
 @dataclass(frozen=True)
@@ -25,18 +26,21 @@ async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladd
     """Queue the nudges that are due. Safe to run by two workers at once: each step is
     claimed with a conditional UPDATE, so only one of them queues it."""
     queued = 0
-    steps = [(0, lambda i: i.created_at <= now - timedelta(days=ladder.first_after_days)),
-             (1, lambda i: i.last_nudged_at is not None
-              and i.last_nudged_at <= now - timedelta(days=ladder.second_after_days))]
-    candidates = (await session.scalars(
-        select(Invitation).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+    steps = [(0, lambda i, since: since <= now - timedelta(days=ladder.first_after_days)),
+             (1, lambda i, since: i.last_nudged_at is not None
+              and max(i.last_nudged_at, since) <= now - timedelta(days=ladder.second_after_days))]
+    changed = _last_change()
+    candidates = (await session.execute(
+        select(Invitation, changed.c.changed_at).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .outerjoin(changed, changed.c.invitation_id == Invitation.id)
         .where(Invitation.school_id == school_id, VisitPeriod.status == "open", Invitation.status == "pending",
                Invitation.nudges_sent < 2)
         .order_by(Invitation.id)
     )).all()
-    for invitation in candidates:
+    for invitation, changed_at in candidates:
+        since = _silent_since(invitation, changed_at)
         for sent, due in steps:
-            if invitation.nudges_sent != sent or not due(invitation):
+            if invitation.nudges_sent != sent or not due(invitation, since):
                 continue
             claimed = await session.execute(
                 update(Invitation)
@@ -54,6 +58,17 @@ async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladd
             await session.commit()
     await session.commit()
     return queued
+
+
+def _last_change():
+    """When each invitation's visit last changed (requested, cancelled, moved): an answer
+    of the household, or a change by the teacher that asks them to choose again."""
+    return (select(Appointment.invitation_id, func.max(Appointment.updated_at).label("changed_at"))
+            .group_by(Appointment.invitation_id).subquery())
+
+
+def _silent_since(invitation: Invitation, changed_at: datetime | None) -> datetime:
+    return max(t for t in (invitation.created_at, invitation.answered_at, changed_at) if t is not None)
 
 
 async def _reachable_guardians(session: AsyncSession, household_id: int) -> list[Guardian]:
@@ -84,12 +99,16 @@ async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
                     ladder: NudgeLadder = NudgeLadder()) -> list[CallEntry]:
     """The households this teacher should phone: silent after two nudges, never on
     Telegram, unreachable there (blocked), or no offered time fits."""
-    invitations = (await session.scalars(
-        select(Invitation).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+    changed = _last_change()
+    rows = (await session.execute(
+        select(Invitation, changed.c.changed_at).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .outerjoin(changed, changed.c.invitation_id == Invitation.id)
         .where(Invitation.teacher_id == teacher_id, VisitPeriod.status == "open",
                Invitation.status.in_(("pending", "no_fit")))
         .order_by(Invitation.id)
     )).all()
+    invitations = [invitation for invitation, _ in rows]
+    since = {invitation.id: _silent_since(invitation, changed_at) for invitation, changed_at in rows}
     if not invitations:
         return []
     household_ids = {i.household_id for i in invitations}
@@ -122,7 +141,8 @@ async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
         elif not any(g.on_telegram for g in people):
             linked_ever = await _any_linked(session, invitation.household_id)
             reason = "unreachable" if linked_ever else "not_linked"
-        elif invitation.nudges_sent >= 2 and invitation.last_nudged_at <= silent_since:
+        elif (invitation.nudges_sent >= 2
+              and max(invitation.last_nudged_at, since[invitation.id]) <= silent_since):
             reason = "no_answer"
         if reason:
             kids = children.get(invitation.household_id, [])

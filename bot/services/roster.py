@@ -596,11 +596,16 @@ async def _apply_links(session, roster: _Roster, db: _Database, summary, touched
 
 
 async def _apply_guardians(session, school_id, roster: _Roster, db: _Database, summary, now) -> None:
+    from bot.services.privacy import forgotten_key
+
     wanted_keys = set()
+    forgotten = {g.forgotten_key for g in db.guardians.values() if g.forgotten_key}
     for (household_external_id, name), row in roster.guardians.items():
         household_id = db.households[household_external_id].id
         wanted_keys.add((household_id, name))
         guardian = db.guardians.get((household_id, name))
+        if guardian is None and forgotten_key(school_id, household_external_id, name) in forgotten:
+            continue  # they asked to be forgotten: the roster does not bring them back
         if guardian is None:
             session.add(Guardian(
                 school_id=school_id, household_id=household_id, name=name, phone=row.guardian_phone,

@@ -1,0 +1,149 @@
+"""Coverage: was every pupil's family reached? Per class, for the school, per teacher."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    Account,
+    Appointment,
+    Guardian,
+    Invitation,
+    Note,
+    Pupil,
+    SchoolClass,
+    Staff,
+    VisitPeriod,
+    pupil_households,
+)
+
+VISITED = ("done", "at_school", "by_phone")
+
+
+@dataclass
+class Row:
+    name: str
+    pupils: int = 0
+    households: int = 0
+    linked: int = 0
+    invited: int = 0
+    booked: int = 0  # a confirmed visit still to come
+    visited: int = 0
+    declined: int = 0
+    unreachable: int = 0  # no guardian reachable on Telegram
+    decline_reasons: Counter = field(default_factory=Counter)
+    pupils_visited: int = 0
+
+    @property
+    def share_visited(self) -> float:
+        return self.pupils_visited / self.pupils if self.pupils else 0.0
+
+
+@dataclass
+class TeacherRow:
+    name: str
+    done: int = 0
+    planned: int = 0
+    hours: float = 0.0
+
+
+@dataclass
+class Coverage:
+    period: VisitPeriod | None
+    classes: list[Row]
+    school: Row
+    teachers: list[TeacherRow]
+
+
+async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | None, now: datetime,
+                   hours_per_visit: float = 2.0) -> Coverage:
+    classes = (await session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id)
+                                     .order_by(SchoolClass.name))).all()
+    pupils = (await session.execute(
+        select(Pupil.id, Pupil.class_id, pupil_households.c.household_id)
+        .join(pupil_households, pupil_households.c.pupil_id == Pupil.id)
+        .where(Pupil.school_id == school_id, Pupil.active.is_(True))
+    )).all()
+    households_of: dict[int, set[int]] = defaultdict(set)
+    class_of: dict[int, int] = {}
+    for pupil_id, class_id, household_id in pupils:
+        households_of[pupil_id].add(household_id)
+        class_of[pupil_id] = class_id
+    guardians = (await session.execute(
+        select(Guardian.household_id, Guardian.account_id, Account.blocked_at)
+        .outerjoin(Account, Account.id == Guardian.account_id)
+        .where(Guardian.school_id == school_id, Guardian.active.is_(True))
+    )).all()
+    linked = {h for h, a, _ in guardians if a is not None}
+    reachable = {h for h, a, blocked in guardians if a is not None and blocked is None}
+
+    invitations: dict[tuple[int, int], Invitation] = {}
+    visited_inv: set[int] = set()
+    planned_inv: set[int] = set()
+    if period is not None:
+        for inv in (await session.scalars(select(Invitation).where(Invitation.period_id == period.id))).all():
+            invitations[(inv.household_id, inv.teacher_id)] = inv
+        rows = (await session.execute(
+            select(Appointment.invitation_id, Appointment.status, Appointment.starts_at, Note.outcome)
+            .join(Invitation, Invitation.id == Appointment.invitation_id)
+            .outerjoin(Note, Note.appointment_id == Appointment.id)
+            .where(Invitation.period_id == period.id)
+        )).all()
+        for invitation_id, status, _starts, outcome in rows:
+            if outcome in VISITED:
+                visited_inv.add(invitation_id)
+            elif status == "confirmed" and outcome is None:
+                planned_inv.add(invitation_id)
+        planned_inv -= visited_inv
+
+    def count(row: Row, pupil_ids: list[int], teacher_for) -> None:
+        seen: dict[int, list[Invitation]] = defaultdict(list)
+        for pupil_id in pupil_ids:
+            row.pupils += 1
+            any_visited = False
+            for household_id in households_of[pupil_id]:
+                inv = invitations.get((household_id, teacher_for(pupil_id)))
+                seen.setdefault(household_id, [])
+                if inv is not None:
+                    any_visited |= inv.id in visited_inv
+                    if inv not in seen[household_id]:
+                        seen[household_id].append(inv)
+            row.pupils_visited += any_visited
+        for household_id, invs in seen.items():
+            row.households += 1
+            row.linked += household_id in linked
+            row.unreachable += household_id not in reachable
+            if not invs:
+                continue
+            row.invited += 1
+            if any(i.id in visited_inv for i in invs):
+                row.visited += 1
+            elif any(i.id in planned_inv for i in invs):
+                row.booked += 1
+            elif all(i.status == "declined" for i in invs):
+                row.declined += 1
+                for i in invs:
+                    row.decline_reasons[i.decline_reason or "none"] += 1
+
+    teacher_of_class = {c.id: c.teacher_id for c in classes}
+    result_classes = []
+    for cls in classes:
+        row = Row(cls.name)
+        count(row, [p for p, c in class_of.items() if c == cls.id], lambda p: teacher_of_class[class_of[p]])
+        result_classes.append(row)
+    school = Row("*")
+    count(school, list(class_of), lambda p: teacher_of_class[class_of[p]])
+
+    teachers = []
+    staff = (await session.scalars(select(Staff).where(Staff.school_id == school_id, Staff.role == "teacher")
+                                   .order_by(Staff.name))).all()
+    for teacher in staff:
+        mine = [i for (h, t), i in invitations.items() if t == teacher.id]
+        done = sum(1 for i in mine if i.id in visited_inv)
+        planned = sum(1 for i in mine if i.id in planned_inv)
+        teachers.append(TeacherRow(teacher.name, done, planned, done * hours_per_visit))
+    return Coverage(period, result_classes, school, teachers)
