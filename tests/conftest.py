@@ -77,7 +77,8 @@ def make_settings(database_url: str, **overrides):
 
 
 @pytest.fixture(scope="module")
-def module_clock() -> MovableClock:
+def module_clock(database_url) -> MovableClock:
+    """The clock of a module's bot; a fresh one per backend, since tests move it."""
     return MovableClock(datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc))
 
 

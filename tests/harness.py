@@ -120,6 +120,18 @@ class TgUser:
         await self.bot.deliver({"message": message})
         return self.messages()[before:]
 
+    async def send_voice(self, seconds: int = 12) -> list[dict]:
+        """Record and send a voice message."""
+        before = len(self.messages())
+        file_id = f"voice-{self.id}-{time.monotonic_ns()}"
+        await self.bot.deliver({"message": {
+            "message_id": int(time.time() * 1000) % 2_000_000_000, "date": int(time.time()),
+            "chat": {"id": self.id, "type": "private", "first_name": self.first_name}, "from": self._from,
+            "voice": {"file_id": file_id, "file_unique_id": file_id[-16:], "duration": seconds,
+                      "mime_type": "audio/ogg"},
+        }})
+        return self.messages()[before:]
+
     async def click(self, label: str, *, message: dict | None = None) -> dict | None:
         """Tap the button whose label contains `label` on the newest message showing one."""
         message, data = self.find_button(label, message)

@@ -157,7 +157,8 @@ async def on_answer(update: Update, context: HomevisitContext) -> bool:
     draft = dict(state.data)
     message = update.effective_message
     if message.voice is not None:
-        answer = {"voice": message.voice.file_id, "seconds": message.voice.duration}
+        # Read the duration as Telegram sent it (seconds): PTB is changing the attribute's type.
+        answer = {"voice": message.voice.file_id, "seconds": int(message.voice.to_dict().get("duration") or 0)}
     else:
         answer = {"text": message.text or ""}
     if state.step == "fu_line":
