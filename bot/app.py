@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, Update
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -20,7 +20,6 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.clock import Clock
-from bot.commands import COMMON, GUARDIAN
 from bot.config import ConfigError, Settings
 from bot.questionnaire import QuestionnaireError
 from bot.context import HomevisitApplication, HomevisitContext
@@ -33,7 +32,7 @@ from bot.dialogs import teacher as teacher_dialog
 from bot.handlers import calllist, coverage, fallback, forget, help as help_handlers, identity, language, start, text, visits
 from bot.outbox import Dispatcher
 from bot.i18n import Catalogs
-from bot.languages import SOURCE_LANGUAGE
+from bot.menus import set_default_menus
 from bot.runtime import Runtime
 from bot.services.nudges import plan_nudges
 from bot.services.schools import ensure_school
@@ -130,13 +129,7 @@ async def _post_init(app: HomevisitApplication) -> None:
         app.job_queue.run_repeating(_outbox_tick, interval=OUTBOX_TICK_SECONDS, first=1, name="outbox")
         app.job_queue.run_repeating(_planner_tick, interval=PLANNER_TICK_SECONDS, first=PLANNER_TICK_SECONDS,
                                     name="planner")
-    for lang in rt.catalogs.languages:
-        t = rt.translator(lang)
-        commands = [BotCommand(c.name, t._(c.description)) for c in (*GUARDIAN, *COMMON)]
-        code = None if lang == SOURCE_LANGUAGE else lang.split("_")[0]
-        if lang == "nl_BE":
-            continue  # Telegram menus know languages, not regions: nl serves both.
-        await app.bot.set_my_commands(commands, language_code=code)
+    await set_default_menus(app.bot, rt)
 
 
 async def _outbox_tick(context: HomevisitContext) -> None:

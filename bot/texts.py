@@ -24,6 +24,7 @@ VENUE_PHRASES = {
 }
 # The teacher reads about the family's home, not "your home".
 TEACHER_HOME_PHRASE = N_("bij het gezin thuis")
+DECLINE_REASON_ICONS = {"no_time": "⏰", "at_school": "🏫", "elsewhere": "📍", "unsaid": "🤐"}
 DECLINE_REASON_LABELS = {
     "no_time": N_("Nu geen tijd"),
     "at_school": N_("Liever op school"),

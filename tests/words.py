@@ -40,5 +40,9 @@ class Words:
     def when(self, moment: datetime) -> str:
         return self.t.day_and_time(moment)
 
+    def iso(self, text: str) -> str:
+        """A name or value as the bot embeds it (isolated inside right-to-left text)."""
+        return self.t.isolate(text)
+
     def first_line(self, msgid: str, **values: object) -> str:
         return self(msgid, **values).split("\n")[0]

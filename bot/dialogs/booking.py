@@ -18,7 +18,7 @@ from bot.keyboards import Screen, button, markup, rows
 from bot.services import availability, booking
 from bot.services.invitations import DECLINE_REASONS, NotAllowed, InvitationView, view_for_guardian
 from bot.services.slots import Slot, by_day, slot_start_from_key
-from bot.texts import DECLINE_REASON_LABELS, children_phrase, status_line, venue_button, venue_phrase, when_where
+from bot.texts import DECLINE_REASON_ICONS, DECLINE_REASON_LABELS, children_phrase, status_line, venue_button, venue_phrase, when_where
 from db.models import VENUES, Appointment
 
 log = logging.getLogger(__name__)
@@ -368,7 +368,8 @@ async def _after_decline(update: Update, context: HomevisitContext, inv_id: int,
         await _current(update, context, view, -1)
         return
     inv = view.invitation
-    reasons = [button(t._(DECLINE_REASON_LABELS[r]), "decl", inv.id, inv.version, r) for r in DECLINE_REASONS]
+    reasons = [button(f"{DECLINE_REASON_ICONS[r]} {t._(DECLINE_REASON_LABELS[r])}", "decl", inv.id, inv.version, r)
+               for r in DECLINE_REASONS]
     await show(update, Screen(
         t._("Dank je wel dat je het laat weten. Dat is helemaal goed.\n\n"
             "Wil je zeggen waarom? Dat hoeft niet.\n\n"

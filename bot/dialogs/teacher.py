@@ -179,7 +179,9 @@ async def on_cancel_start(update: Update, context: HomevisitContext) -> None:
     if appointment is None:
         return
     t = context.t
-    reasons = [button(t._(label), "txr", appointment.id, code) for code, label in TEACHER_CANCEL_LABELS.items()]
+    icons = {"ill": "🤒", "unavailable": "📅", "other": "💬"}
+    reasons = [button(f"{icons[code]} {t._(label)}", "txr", appointment.id, code)
+               for code, label in TEACHER_CANCEL_LABELS.items()]
     await update.callback_query.answer()
     await update.effective_message.reply_text(
         t._("Waarom zeg je het bezoek van {when} af? Het gezin krijgt een vriendelijk bericht en kan een nieuw "

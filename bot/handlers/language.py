@@ -8,6 +8,7 @@ from telegram import Update
 from bot import callbacks, keyboards
 from bot.context import HomevisitContext
 from bot.handlers.identity import refresh_identity
+from bot.menus import set_chat_menu
 from bot.services import accounts
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ async def choose(update: Update, context: HomevisitContext) -> None:
         await query.answer(context.t._("Die taal ken ik niet. Kies een taal uit de lijst."), show_alert=True)
         return
     await refresh_identity(context, user.id, update.effective_chat.id, user.language_code)
+    if context.who.is_known:
+        await set_chat_menu(context.bot, context.runtime, update.effective_chat.id, context.who)
     t = context.t
     await query.answer()
     await query.edit_message_text(

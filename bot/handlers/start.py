@@ -9,6 +9,7 @@ from bot import keyboards
 from bot.context import HomevisitContext
 from bot.handlers.identity import refresh_identity
 from bot.i18n import Translator
+from bot.menus import set_chat_menu
 from bot.services import invitations, invites, onboarding
 from bot.services.accounts import Identity
 from bot.services.invites import Redeemed
@@ -34,6 +35,7 @@ async def start(update: Update, context: HomevisitContext) -> None:
         await refresh_identity(context, user.id, update.effective_chat.id, user.language_code)
         text = await _greeting(context, result.guardian_id, result.staff_id, again=result.outcome is Redeemed.ALREADY_LINKED)
         await message.reply_text(text, reply_markup=keyboards.change_language_button(context.t))
+        await set_chat_menu(context.bot, rt, update.effective_chat.id, context.who)
         if result.outcome is Redeemed.LINKED and result.guardian_id is not None:
             # Linked during an open period: the household's invitations follow at once.
             await invitations.invite_linked_guardian(context.session, result.guardian_id, rt.clock.now())

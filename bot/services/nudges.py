@@ -1,7 +1,7 @@
 """Households that do not answer: a gentle nudge, a second one, then the teacher's
 call-list, because a phone call reaches parents that messages do not. A decline is
-never nudged. Silence counts from the household's last answer: a family whose visit
-was cancelled or moved (back to pending) is not chased at once."""
+never nudged. Silence counts from the household's last sign of life: a family whose
+visit was cancelled, or who just linked Telegram, is not chased at once."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,7 +12,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.outbox import enqueue
-from db.models import Account, Appointment, Guardian, Invitation, Pupil, SchoolClass, VisitPeriod, pupil_households
+from db.models import (
+    Account,
+    Appointment,
+    Guardian,
+    Invitation,
+    InviteToken,
+    Pupil,
+    SchoolClass,
+    VisitPeriod,
+    pupil_households,
+)
 
 
 @dataclass(frozen=True)
@@ -24,21 +34,18 @@ class NudgeLadder:
 
 async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladder: NudgeLadder = NudgeLadder()) -> int:
     """Queue the nudges that are due. Safe to run by two workers at once: each step is
-    claimed with a conditional UPDATE, so only one of them queues it."""
+    claimed with a conditional UPDATE, so only one of them queues it. A household nobody
+    can be messaged in stays on the first step (it is on the call-list meanwhile)."""
     queued = 0
     steps = [(0, lambda i, since: since <= now - timedelta(days=ladder.first_after_days)),
              (1, lambda i, since: i.last_nudged_at is not None
               and max(i.last_nudged_at, since) <= now - timedelta(days=ladder.second_after_days))]
-    changed = _last_change()
-    candidates = (await session.execute(
-        select(Invitation, changed.c.changed_at).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
-        .outerjoin(changed, changed.c.invitation_id == Invitation.id)
-        .where(Invitation.school_id == school_id, VisitPeriod.status == "open", Invitation.status == "pending",
-               Invitation.nudges_sent < 2)
-        .order_by(Invitation.id)
-    )).all()
-    for invitation, changed_at in candidates:
-        since = _silent_since(invitation, changed_at)
+    candidates = await _with_silence(session, Invitation.school_id == school_id, Invitation.status == "pending",
+                                     Invitation.nudges_sent < 2)
+    reachable = await _reachable_households(session, {i.household_id for i, _ in candidates})
+    for invitation, since in candidates:
+        if invitation.household_id not in reachable:
+            continue
         for sent, due in steps:
             if invitation.nudges_sent != sent or not due(invitation, since):
                 continue
@@ -60,15 +67,35 @@ async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladd
     return queued
 
 
-def _last_change():
-    """When each invitation's visit last changed (requested, cancelled, moved): an answer
-    of the household, or a change by the teacher that asks them to choose again."""
-    return (select(Appointment.invitation_id, func.max(Appointment.updated_at).label("changed_at"))
-            .group_by(Appointment.invitation_id).subquery())
+async def _with_silence(session: AsyncSession, *where) -> list[tuple[Invitation, datetime]]:
+    """Invitations of the open period, each with the moment its household's silence began:
+    the invitation, their last answer, the last change of their visit (a cancellation or
+    a teacher's change asks them to choose again) or a guardian's linking Telegram,
+    whichever came last."""
+    changed = (select(Appointment.invitation_id, func.max(Appointment.updated_at).label("at"))
+               .group_by(Appointment.invitation_id).subquery())
+    linked = (select(Guardian.household_id, func.max(InviteToken.used_at).label("at"))
+              .join(InviteToken, InviteToken.guardian_id == Guardian.id)
+              .group_by(Guardian.household_id).subquery())
+    rows = (await session.execute(
+        select(Invitation, changed.c.at, linked.c.at).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .outerjoin(changed, changed.c.invitation_id == Invitation.id)
+        .outerjoin(linked, linked.c.household_id == Invitation.household_id)
+        .where(VisitPeriod.status == "open", *where)
+        .order_by(Invitation.id)
+    )).all()
+    return [(invitation, max(t for t in (invitation.created_at, invitation.answered_at, changed_at, linked_at)
+                             if t is not None))
+            for invitation, changed_at, linked_at in rows]
 
 
-def _silent_since(invitation: Invitation, changed_at: datetime | None) -> datetime:
-    return max(t for t in (invitation.created_at, invitation.answered_at, changed_at) if t is not None)
+async def _reachable_households(session: AsyncSession, household_ids: set[int]) -> set[int]:
+    if not household_ids:
+        return set()
+    return set((await session.scalars(
+        select(Guardian.household_id).join(Account, Account.id == Guardian.account_id)
+        .where(Guardian.household_id.in_(household_ids), Guardian.active.is_(True), Account.blocked_at.is_(None))
+    )).all())
 
 
 async def _reachable_guardians(session: AsyncSession, household_id: int) -> list[Guardian]:
@@ -99,16 +126,10 @@ async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
                     ladder: NudgeLadder = NudgeLadder()) -> list[CallEntry]:
     """The households this teacher should phone: silent after two nudges, never on
     Telegram, unreachable there (blocked), or no offered time fits."""
-    changed = _last_change()
-    rows = (await session.execute(
-        select(Invitation, changed.c.changed_at).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
-        .outerjoin(changed, changed.c.invitation_id == Invitation.id)
-        .where(Invitation.teacher_id == teacher_id, VisitPeriod.status == "open",
-               Invitation.status.in_(("pending", "no_fit")))
-        .order_by(Invitation.id)
-    )).all()
+    rows = await _with_silence(session, Invitation.teacher_id == teacher_id,
+                               Invitation.status.in_(("pending", "no_fit")))
     invitations = [invitation for invitation, _ in rows]
-    since = {invitation.id: _silent_since(invitation, changed_at) for invitation, changed_at in rows}
+    since = {invitation.id: silent for invitation, silent in rows}
     if not invitations:
         return []
     household_ids = {i.household_id for i in invitations}
