@@ -19,10 +19,9 @@ from bot.languages import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
-# Languages whose every text must be translated. The others fall back to English
-# until their translators finish (issue 6 brings all nine).
-COMPLETE = ("en",)
 TRANSLATED = [lang for lang in SUPPORTED_LANGUAGES if lang != SOURCE_LANGUAGE]
+# Every language translates every text; Dutch is the source itself.
+COMPLETE = tuple(TRANSLATED)
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 
 
@@ -120,3 +119,15 @@ def test_dates_follow_the_reader_and_the_school_time_zone():
     assert catalogs.translator("nl", tz).time(summer) == "17:30"
     arabic = catalogs.translator("ar", tz).time(moment)
     assert arabic.startswith("\u2068") and arabic.endswith("\u2069")
+
+
+def test_a_number_in_a_sentence_goes_through_ngettext():
+    """'{count} ...' in running text needs the language's plural forms; a label ending in
+    ': {count}' (a counter) does not."""
+    method_map = [("**.py", "python")]
+    singles = set()
+    for _f, _l, message, _c, _ctx in extract_from_dir(str(ROOT / "bot"), method_map,
+                                                      keywords={"_": None, "gettext": None, "N_": None}):
+        if isinstance(message, str) and "{count}" in message and not re.search(r": \{count\}$", message):
+            singles.add(message)
+    assert not singles, "use ngettext for:\n" + "\n".join(sorted(singles))
