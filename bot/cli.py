@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--period", required=True, help="the visit period's name")
     p.add_argument("--output", type=Path, help="file to write (default: standard output)")
 
+    sub.add_parser("demo", help="try homevisit without a token: a visit period played in a minute",
+                   description="Start a local Telegram sandbox and the bot on a temporary database, load "
+                   "examples/roster.csv and play a visit period, printing what everyone sees. No token, no network.")
+
     sub.add_parser("run", help="run the bot (long polling)",
                    description="Apply migrations, then run the bot with long polling. Needs BOT_TOKEN.")
     return parser
@@ -102,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run":
             return _run(settings)
+        if args.command == "demo":
+            logging.getLogger().setLevel(logging.ERROR)  # the transcript is the output
+            from bot.demo import main as demo
+
+            return demo()
         return asyncio.run(COMMANDS[args.command](settings, args))
     except ConfigError as exc:
         print(f"homevisit: configuration error: {exc}", file=sys.stderr)

@@ -64,6 +64,8 @@ class BotAPIDouble:
         self.failures: list[Failure] = []
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1000)
+        # (chat id, message id, "sent" or "edited"), in the order it happened.
+        self.events: list[tuple[int, int, str]] = []
         self._message_ids = itertools.count(1)
         self._new_update = asyncio.Event()
         self._polls_released = False
@@ -207,6 +209,7 @@ class BotAPIDouble:
         log.messages[message["message_id"]] = message
         log.order.append(message["message_id"])
         log.touch(message["message_id"])
+        self.events.append((chat_id, message["message_id"], "sent"))
         return message
 
     async def _m_editMessageText(self, params: dict) -> dict:
@@ -239,6 +242,7 @@ class BotAPIDouble:
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
         log.touch(message_id)
+        self.events.append((chat_id, message_id, "edited"))
         return message
 
     # -- what a test does ------------------------------------------------------
