@@ -29,7 +29,7 @@ from bot.dialogs import booking as booking_dialog
 from bot.dialogs import note as note_dialog
 from bot.dialogs import period as period_dialog
 from bot.dialogs import teacher as teacher_dialog
-from bot.handlers import calllist, coverage, fallback, forget, help as help_handlers, identity, language, start, text, visits
+from bot.handlers import calendar, calllist, coverage, fallback, forget, help as help_handlers, identity, language, start, text, visits
 from bot.outbox import Dispatcher
 from bot.i18n import Catalogs
 from bot.menus import set_default_menus
@@ -94,6 +94,8 @@ def register_handlers(app: HomevisitApplication) -> None:
     app.add_handler(CommandHandler("followups", note_dialog.follow_ups, filters=private))
     app.add_handler(CommandHandler("coverage", coverage.show, filters=private))
     app.add_handler(CommandHandler("forget", forget.ask, filters=private))
+    app.add_handler(CommandHandler(["calendar", "agendalink"], calendar.show_feed, filters=private))
+    app.add_handler(CallbackQueryHandler(calendar.on_renew, pattern=callbacks.pattern("calr")))
     for action, handler in {"nt": note_dialog.on_pick, "no": note_dialog.on_outcome, "nq": note_dialog.on_skip,
                             "nf": note_dialog.on_follow_up, "nfx": note_dialog.on_follow_up_plain,
                             "nd": note_dialog.on_done, "ns": note_dialog.on_save, "nv": note_dialog.on_view,
@@ -204,14 +206,18 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, catalogs
     return runtime
 
 
-def build_application(settings: Settings, runtime: Runtime | None = None) -> HomevisitApplication:
+def build_application(settings: Settings, runtime: Runtime | None = None, *,
+                      webhook: bool = False) -> HomevisitApplication:
     """The PTB Application for these settings.
 
     Pass a `runtime` from `build_runtime` (tests, demo: to share its clock and
     database); without one, it is built when the application initialises.
     """
+    builder = ApplicationBuilder()
+    if webhook:
+        builder = builder.updater(None)  # updates arrive through bot/web.py
     app = (
-        ApplicationBuilder()
+        builder
         .application_class(HomevisitApplication)
         .token(settings.require_token())
         .base_url(settings.bot_base_url)

@@ -92,8 +92,9 @@ def _parser() -> argparse.ArgumentParser:
                    description="Start a local Telegram sandbox and the bot on a temporary database, load "
                    "examples/roster.csv and play a visit period, printing what everyone sees. No token, no network.")
 
-    sub.add_parser("run", help="run the bot (long polling)",
-                   description="Apply migrations, then run the bot with long polling. Needs BOT_TOKEN.")
+    sub.add_parser("run", help="run the bot (long polling, or a webhook with WEBHOOK_URL)",
+                   description="Apply migrations, then run the bot: long polling, or webhook mode when WEBHOOK_URL "
+                   "is set (with WEBHOOK_SECRET, WEBHOOK_LISTEN, WEBHOOK_PORT). Needs BOT_TOKEN.")
     return parser
 
 
@@ -119,14 +120,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(settings: Settings) -> int:
     settings.require_token()
-    from telegram import Update
-
-    from bot.app import build_application
+    from bot.serve import serve
     from db.migrate import upgrade_to_head
 
     upgrade_to_head(settings.database_url)
-    app = build_application(settings)
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(serve(settings))
     return 0
 
 

@@ -27,6 +27,7 @@ TEACHER: tuple[Command, ...] = (
     Command("calllist", N_("Gezinnen om even te bellen")),
     Command("note", N_("Notitie na een huisbezoek")),
     Command("followups", N_("Open afspraken afvinken")),
+    Command("calendar", N_("Mijn huisbezoeken in mijn agenda")),
 )
 COORDINATOR: tuple[Command, ...] = (
     Command("period", N_("Bezoekperiode openen of sluiten")),

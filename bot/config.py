@@ -54,6 +54,13 @@ class Settings:
     outbox_lease_seconds: int = 60
     # The school's visit questionnaire (None: the built-in one), note retention, and the
     # hours a visit costs a teacher all in (travel, preparation), for the coverage report.
+    # Webhook mode (instead of long polling) when webhook_url is set.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8080
+    webhook_secret: str | None = None
+    # Where calendar feeds link to (defaults to the webhook's host).
+    public_url: str | None = None
     questionnaire_file: str | None = None
     note_retention_months: int = 24
     hours_per_visit: float = 2.0
@@ -145,10 +152,30 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         teacher_overview_at=_clock_time(env, "TEACHER_OVERVIEW_AT", time(8, 0)),
         outbox_rate=float(_int(env, "OUTBOX_RATE", 29)),
         outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 60),
+        **_webhook(env),
         questionnaire_file=(env.get("QUESTIONNAIRE_FILE") or "").strip() or None,
         note_retention_months=_int(env, "NOTE_RETENTION_MONTHS", 24),
         hours_per_visit=_float(env, "HOURS_PER_VISIT", 2.0),
     )
+
+
+def _webhook(env: dict[str, str]) -> dict:
+    url = (env.get("WEBHOOK_URL") or "").strip() or None
+    secret = (env.get("WEBHOOK_SECRET") or "").strip() or None
+    if url is not None:
+        if not url.startswith(("https://", "http://")):
+            raise ConfigError(f"WEBHOOK_URL must be an https:// address, got {url!r}")
+        if secret is None:
+            raise ConfigError("WEBHOOK_SECRET is not set: webhook mode needs a secret so that only Telegram can post")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+        raise ConfigError("WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
+    public = (env.get("PUBLIC_URL") or "").strip().rstrip("/") or None
+    if public is None and url is not None:
+        scheme, _, rest = url.partition("://")
+        public = f"{scheme}://{rest.split('/', 1)[0]}"
+    return dict(webhook_url=url, webhook_secret=secret, public_url=public,
+                webhook_listen=(env.get("WEBHOOK_LISTEN") or "127.0.0.1").strip(),
+                webhook_port=_int(env, "WEBHOOK_PORT", 8080))
 
 
 def _float(env: dict[str, str], name: str, default: float) -> float:

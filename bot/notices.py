@@ -17,7 +17,7 @@ from bot.keyboards import Screen, button, markup
 from bot.runtime import Runtime
 from bot.services import availability
 from bot.services.invitations import household_guardians, view
-from bot.texts import DECLINE_REASON_LABELS, TEACHER_CANCEL_LABELS, children_phrase, when_where
+from bot.texts import DECLINE_REASON_LABELS, TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when_where
 from db.models import Appointment, Guardian
 
 
@@ -25,6 +25,8 @@ from db.models import Appointment, Guardian
 class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None = None
+    # A file sent with the text as its caption: (file name, content).
+    document: tuple[str, bytes] | None = None
 
 
 Renderer = Callable[[AsyncSession, Runtime, Translator, dict], Awaitable[Rendered | None]]
@@ -80,9 +82,17 @@ async def confirmed(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
     if appointment is None or appointment.status != "confirmed":
         return None
+    from bot.services import calendar
+
+    event = calendar.Event(
+        uid=calendar.uid_of(appointment.invitation_id), sequence=await calendar.sequence_of(session, appointment),
+        starts_at=appointment.starts_at, ends_at=appointment.ends_at,
+        summary=t._("Huisbezoek van {teacher}").format(teacher=v.teacher.name),
+        location=venue_phrase(t, appointment.venue, appointment.place))
     return Rendered(
         t._("✅ Het huisbezoek staat vast!\n\n{teacher} komt {when}.\n\nVeranderen of afzeggen kan altijd met "
-            "/myvisit.").format(teacher=t.isolate(v.teacher.name), when=when_where(t, appointment))
+            "/myvisit.").format(teacher=t.isolate(v.teacher.name), when=when_where(t, appointment)),
+        document=("huisbezoek.ics", calendar.ics([event], name=event.summary, now=rt.clock.now())),
     )
 
 

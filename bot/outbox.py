@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Awaitable, Callable
 
 from sqlalchemy import and_, or_, select, update
+from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.notices import RENDERERS
@@ -124,7 +125,12 @@ class Dispatcher:
                 return
             await self.pacer.acquire(account.chat_id)
             try:
-                sent = await self.bot.send_message(account.chat_id, rendered.text, reply_markup=rendered.markup)
+                if rendered.document is not None:
+                    name, content = rendered.document
+                    sent = await self.bot.send_document(account.chat_id, InputFile(content, filename=name),
+                                                        caption=rendered.text, reply_markup=rendered.markup)
+                else:
+                    sent = await self.bot.send_message(account.chat_id, rendered.text, reply_markup=rendered.markup)
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
                 self.pacer.pause(wait)

@@ -91,6 +91,9 @@ class Staff(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The private calendar feed's secret (a capability URL, like a calendar app's "secret
+    # address"): kept readable so /calendar can show it again; /calendar renews it.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     account: Mapped[Account | None] = relationship(lazy="raise")
 

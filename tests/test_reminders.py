@@ -17,10 +17,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import MovableClock
+from bot.services.reminders import REMINDER_KINDS
+from db.models import Appointment
 from tests.messaging_setup import MON, NL as w, START, SUN15, TUE, WED, at, book, count_starting, moment, school
-from tests.messaging_setup import texts
+from tests.messaging_setup import outbox_rows, texts
 
 MARIEKE = "Marieke de Vries"
 DAY_BEFORE = ("🔔 Morgen komt {teacher} op huisbezoek: {when}. Fijn!\n\nLukt het toch niet? "
@@ -28,7 +31,8 @@ DAY_BEFORE = ("🔔 Morgen komt {teacher} op huisbezoek: {when}. Fijn!\n\nLukt h
 SOON = "🔔 Over ongeveer {count} uur: het huisbezoek van {teacher}, {when}. Tot zo!"
 AFTER = ("Hoe ging het huisbezoek bij het gezin van {children} ({when})? Schrijf een korte notitie nu het nog vers "
          "is: waar is het gezin trots op, en wat spraken jullie af?")
-OVERVIEW = ("☀️ Goedemorgen! Vandaag heb je {count} huisbezoek:", "☀️ Goedemorgen! Vandaag heb je {count} huisbezoeken:")
+OVERVIEW = ("☀️ Goedemorgen! Vandaag heb je {count} huisbezoek:",
+            "☀️ Goedemorgen! Vandaag heb je {count} huisbezoeken:")
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +95,17 @@ async def people(bot):
     await sandra.click(w("Ja, afzeggen"))
     assert marieke.last_text().startswith("✖️ ")
     return people
+
+
+async def test_the_reminders_of_the_old_and_cancelled_times_are_dropped_at_once(bot, people):
+    async with bot.runtime.sessionmaker() as session:
+        appointments = (await session.scalars(select(Appointment))).all()
+    confirmed = {a.id for a in appointments if a.status == "confirmed"}
+    changed = {a.id for a in appointments if a.status in ("replaced", "cancelled")}
+    assert len(confirmed) == 2 and len(changed) == 2  # Ingrid's and Petra's new time; Petra's old, Sandra's
+    rows = [r for r in await outbox_rows(bot) if r.kind in REMINDER_KINDS]
+    assert {r.appointment_id for r in rows if r.status == "pending"} == confirmed
+    assert {(r.status, r.last_error) for r in rows if r.appointment_id in changed} == {("skipped", "visit changed")}
 
 
 async def test_nothing_arrives_before_the_day_before(bot, people):

@@ -62,6 +62,8 @@ class BotAPIDouble:
         self.callback_answers: dict[str, dict] = {}
         self.commands: dict[tuple[str | None, str], list[dict]] = {}
         self.failures: list[Failure] = []
+        self.webhook: dict | None = None
+        self.documents: dict[tuple[int, int], bytes] = {}  # (chat, message id) -> file content
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1000)
         # (chat id, message id, "sent" or "edited"), in the order it happened.
@@ -108,7 +110,7 @@ class BotAPIDouble:
         method = request.match_info["method"]
         params = await _read_params(request)
         self.calls.append(Call(method, params, time.monotonic()))
-        if method == "sendMessage" and self.hold_sends is not None:
+        if method in ("sendMessage", "sendDocument") and self.hold_sends is not None:
             self.held += 1
             await self.hold_sends.wait()
             self.held -= 1
@@ -148,6 +150,11 @@ class BotAPIDouble:
         return self._bot_user()
 
     async def _m_deleteWebhook(self, params: dict) -> bool:
+        self.webhook = None
+        return True
+
+    async def _m_setWebhook(self, params: dict) -> bool:
+        self.webhook = {"url": params.get("url"), "secret_token": params.get("secret_token")}
         return True
 
     async def _m_setMyCommands(self, params: dict) -> bool:
@@ -212,6 +219,16 @@ class BotAPIDouble:
         self.events.append((chat_id, message["message_id"], "sent"))
         return message
 
+    async def _m_sendDocument(self, params: dict) -> dict:
+        document = params.get("document")
+        if not hasattr(document, "file"):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        message = await self._m_sendMessage({**params, "text": params.get("caption") or "📎"})
+        message["caption"] = params.get("caption") or ""
+        message["document"] = {"file_name": document.filename, "file_id": f"doc-{message['message_id']}"}
+        self.documents[(message["chat"]["id"], message["message_id"])] = document.file.read()
+        return message
+
     async def _m_editMessageText(self, params: dict) -> dict:
         message = self._find(params)
         message["text"] = params.get("text") or ""
@@ -246,8 +263,9 @@ class BotAPIDouble:
         return message
 
     # -- what a test does ------------------------------------------------------
-    def push_update(self, payload: dict) -> int:
-        update_id = next(self._update_ids)
+    def push_update(self, payload: dict, update_id: int | None = None) -> int:
+        """Queue an update for getUpdates; pass an id again to re-deliver it, as Telegram may."""
+        update_id = update_id if update_id is not None else next(self._update_ids)
         self._updates.append({"update_id": update_id, **payload})
         self._new_update.set()
         return update_id

@@ -163,6 +163,9 @@ async def read(session: AsyncSession, note_id: int, reader: Reader, now: datetim
     is_author = note.author_id == reader.staff_id
     if not (is_author or reader.is_coordinator):
         raise NotAllowed
+    if not is_author and await session.scalar(select(Staff.school_id).where(Staff.id == reader.staff_id)) \
+            != note.school_id:
+        raise NotAllowed  # a coordinator reads the notes of their own school only
     if not is_author:
         session.add(AuditEntry(school_id=note.school_id, actor=f"staff:{reader.staff_id}", action="note_read",
                                subject=f"note:{note.id}", at=now))

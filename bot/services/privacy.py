@@ -27,6 +27,9 @@ async def forget_guardian(session: AsyncSession, telegram_user_id: int, now: dat
         guardian.name = f"#{guardian.id}"
         guardian.phone = None
         guardian.account_id = None
+        # Off the active roster: no new personal link for them, no line in call lists or counts of
+        # people without Telegram (the roster import keeps them out by the key above).
+        guardian.active = False
         await session.execute(delete(InviteToken).where(InviteToken.guardian_id == guardian.id))
     await session.flush()
     is_staff = await session.scalar(select(Staff.id).where(Staff.account_id == account.id)) is not None

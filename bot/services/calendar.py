@@ -1,0 +1,89 @@
+"""Calendar files (RFC 5545): the teacher's private feed of confirmed visits and the
+parent's "add to calendar" file. A visit keeps its UID when it moves (one per
+invitation) and raises its SEQUENCE; times are written in UTC, so they are right on
+both sides of the summer-time change."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Appointment, Staff
+
+
+@dataclass(frozen=True)
+class Event:
+    uid: str
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    summary: str
+    location: str
+    description: str = ""
+    cancelled: bool = False
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _escape(value: str) -> str:
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> list[str]:
+    """Lines of at most 75 octets, continued with a leading space."""
+    out, current = [], ""
+    for char in line:
+        if len((current + char).encode()) > 75:
+            out.append(current)
+            current = " " + char
+        else:
+            current += char
+    out.append(current)
+    return out
+
+
+def ics(events: list[Event], *, name: str, now: datetime, method: str = "PUBLISH") -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//homevisit//visits//NL", "CALSCALE:GREGORIAN",
+             f"METHOD:{method}", f"X-WR-CALNAME:{_escape(name)}"]
+    for e in events:
+        lines += ["BEGIN:VEVENT", f"UID:{e.uid}", f"SEQUENCE:{e.sequence}", f"DTSTAMP:{_stamp(now)}",
+                  f"DTSTART:{_stamp(e.starts_at)}", f"DTEND:{_stamp(e.ends_at)}",
+                  f"SUMMARY:{_escape(e.summary)}", f"LOCATION:{_escape(e.location)}",
+                  f"STATUS:{'CANCELLED' if e.cancelled else 'CONFIRMED'}"]
+        if e.description:
+            lines.append(f"DESCRIPTION:{_escape(e.description)}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n").encode()
+
+
+def uid_of(invitation_id: int) -> str:
+    return f"visit-{invitation_id}@homevisit"
+
+
+async def sequence_of(session: AsyncSession, appointment: Appointment) -> int:
+    """How often this invitation's visit was set before: earlier appointments count up."""
+    return await session.scalar(
+        select(func.count()).select_from(Appointment)
+        .where(Appointment.invitation_id == appointment.invitation_id, Appointment.id < appointment.id)
+    ) or 0
+
+
+async def feed_token(session: AsyncSession, staff_id: int, *, renew: bool = False) -> str:
+    staff = await session.get(Staff, staff_id)
+    if staff.calendar_token is None or renew:
+        staff.calendar_token = secrets.token_urlsafe(24)
+        await session.commit()
+    return staff.calendar_token
+
+
+async def teacher_by_feed_token(session: AsyncSession, token: str) -> Staff | None:
+    if not token or len(token) > 64:
+        return None
+    return await session.scalar(select(Staff).where(Staff.calendar_token == token, Staff.active.is_(True)))
