@@ -15,7 +15,9 @@ from db.models import Account, Appointment
 
 
 async def feed(request: web.Request) -> web.Response:
-    runtime: Runtime = request.app["runtime"]
+    from bot.web import RUNTIME
+
+    runtime: Runtime = request.app[RUNTIME]
     async with runtime.sessionmaker() as session:
         teacher = await calendar.teacher_by_feed_token(session, request.match_info["token"])
         if teacher is None:

@@ -17,13 +17,15 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+BOT_APP = web.AppKey("bot_app", HomevisitApplication)
+RUNTIME = web.AppKey("runtime", Runtime)
 MAX_UPDATE_BYTES = 1024 * 1024
 
 
 def build_web_app(app: HomevisitApplication, runtime: Runtime, path: str = WEBHOOK_PATH) -> web.Application:
     web_app = web.Application(client_max_size=MAX_UPDATE_BYTES)
-    web_app["bot_app"] = app
-    web_app["runtime"] = runtime
+    web_app[BOT_APP] = app
+    web_app[RUNTIME] = runtime
     if runtime.settings.webhook_url:
         web_app.router.add_post(path, telegram_update)
     web_app.router.add_get("/healthz", healthz)
@@ -35,7 +37,7 @@ def build_web_app(app: HomevisitApplication, runtime: Runtime, path: str = WEBHO
 
 async def telegram_update(request: web.Request) -> web.Response:
     """Take an update from Telegram: check the secret, queue it, answer at once."""
-    runtime: Runtime = request.app["runtime"]
+    runtime: Runtime = request.app[RUNTIME]
     expected = runtime.settings.webhook_secret or ""
     given = request.headers.get(SECRET_HEADER, "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
@@ -43,16 +45,16 @@ async def telegram_update(request: web.Request) -> web.Response:
         return web.Response(status=403, text="forbidden")
     try:
         data = await request.json(loads=json.loads)
-        update = Update.de_json(data, request.app["bot_app"].bot)
+        update = Update.de_json(data, request.app[BOT_APP].bot)
     except (ValueError, KeyError, TypeError):
         log.warning("webhook call refused: not an update")
         return web.Response(status=400, text="not an update")
-    await request.app["bot_app"].update_queue.put(update)
+    await request.app[BOT_APP].update_queue.put(update)
     return web.Response(text="ok")
 
 
 async def healthz(request: web.Request) -> web.Response:
-    runtime: Runtime = request.app["runtime"]
+    runtime: Runtime = request.app[RUNTIME]
     try:
         async with runtime.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

@@ -225,7 +225,8 @@ class BotAPIDouble:
             raise ApiError(400, "Bad Request: there is no document in the request")
         message = await self._m_sendMessage({**params, "text": params.get("caption") or "📎"})
         message["caption"] = params.get("caption") or ""
-        message["document"] = {"file_name": document.filename, "file_id": f"doc-{message['message_id']}"}
+        message["document"] = {"file_name": document.filename, "file_id": f"doc-{message['message_id']}",
+                               "file_unique_id": f"u{message['message_id']}", "mime_type": "text/calendar"}
         self.documents[(message["chat"]["id"], message["message_id"])] = document.file.read()
         return message
 

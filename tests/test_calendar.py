@@ -1,0 +1,133 @@
+"""Calendar: the teacher's private feed (/calendar, renewable) and the parent's .ics
+with the confirmation. A moved visit keeps its UID and raises its SEQUENCE; times are
+right on both sides of the end of summer time (Sunday 25 October 2026)."""
+from __future__ import annotations
+
+import re
+import socket
+from datetime import date, datetime, timezone
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.clock import MovableClock
+from bot.services.invitations import send_invitations
+from bot.services.periods import PeriodDraft, open_period
+from bot.web import build_web_app
+from db.session import make_engine
+from tests.conftest import make_settings
+from tests.databases import wipe
+from tests.harness import BotUnderTest
+from tests.seed import guardian_link, load_example_roster, staff_link
+from tests.words import Words
+
+w = Words("nl")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def module_clock(database_url) -> MovableClock:
+    return MovableClock(datetime(2026, 10, 19, 8, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture(scope="module")
+async def served(double, database_url, module_clock):
+    """The bot, and its web server (calendar feeds) at PUBLIC_URL."""
+    engine = make_engine(database_url)
+    await wipe(engine)
+    await engine.dispose()
+    port = free_port()
+    under_test = BotUnderTest(double, make_settings(database_url, public_url=f"http://127.0.0.1:{port}"),
+                              module_clock)
+    await under_test.start()
+    runner = web.AppRunner(build_web_app(under_test.app, under_test.runtime))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield under_test
+    await runner.cleanup()
+    await under_test.stop()
+
+
+def fields(ics: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in ics.replace("\r\n ", "").split("\r\n"):
+        key, _, value = line.partition(":")
+        found.setdefault(key, []).append(value)
+    return found
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        return response.status, await response.text()
+
+
+async def test_feed_and_ics_follow_a_visit_across_a_reschedule_and_the_clock_change(served):
+    bot = served
+    rt = bot.runtime
+    await load_example_roster(rt)
+    marieke = bot.user("Marieke", language_code="nl")
+    await marieke.send(f"/start {await staff_link(rt, 'Marieke de Vries')}")
+    linda = bot.user("Linda", language_code="nl")
+    await linda.send(f"/start {await guardian_link(rt, 'Linda de Boer')}")
+    async with rt.sessionmaker() as session:
+        period = await open_period(session, rt.school_id,
+                                   PeriodDraft("Herfst", date(2026, 10, 19), date(2026, 10, 30)), rt.clock.now())
+        await send_invitations(session, period, rt.clock.now())
+    await bot.drain()
+    for day in (date(2026, 10, 23), date(2026, 10, 26)):
+        await marieke.send("/availability")
+        await marieke.click(w("Tijd toevoegen"))
+        await marieke.click(w.short_day(day))
+        await marieke.click("17:00")
+        await marieke.click("19:00")
+
+    [reply] = await marieke.send("/calendar")
+    url = re.search(r"http://\S+\.ics", reply["text"]).group(0)
+    status, body = await get(url)
+    assert status == 200 and "BEGIN:VCALENDAR" in body and "BEGIN:VEVENT" not in body
+
+    async def book(day: date, confirm_message_prefix: str) -> dict[str, list[str]]:
+        invitation = next(m for m in linda.messages() if linda.buttons(m)
+                          and linda.buttons(m)[0][1].startswith(("v1:inv:", "v1:mv:")))
+        if linda.buttons(invitation)[0][1].startswith("v1:inv:"):
+            await linda.click(w("Kies een moment"), message=invitation)
+        else:
+            await linda.click(w("Ander moment kiezen"), message=invitation)
+        await linda.click(w.short_day(day))
+        await linda.click("17:00")
+        if w("Bij ons thuis") in [label[2:] for label, _ in linda.buttons()]:
+            await linda.click(w("Bij ons thuis"))
+        await linda.click(w("Verstuur"))
+        await marieke.click(w("Bevestigen"), message=marieke.latest())
+        confirmation = linda.latest()
+        assert confirmation["text"].startswith(confirm_message_prefix)
+        assert confirmation["document"]["file_name"] == "huisbezoek.ics"
+        return fields(bot.double.documents[(linda.id, confirmation["message_id"])].decode())
+
+    first = await book(date(2026, 10, 23), "✅")
+    assert first["DTSTART"] == ["20261023T150000Z"]  # 17:00 summer time
+    assert first["SEQUENCE"] == ["0"] and first["STATUS"] == ["CONFIRMED"]
+
+    [status_message] = await linda.send("/myvisit")
+    second = await book(date(2026, 10, 26), "✅")
+    assert second["DTSTART"] == ["20261026T160000Z"]  # 17:00 winter time
+    assert second["UID"] == first["UID"]
+    assert int(second["SEQUENCE"][0]) > int(first["SEQUENCE"][0])
+
+    status, body = await get(url)
+    feed = fields(body)
+    assert feed["UID"] == first["UID"] and feed["DTSTART"] == ["20261026T160000Z"]
+    assert int(feed["SEQUENCE"][0]) == int(second["SEQUENCE"][0])
+    assert feed["SUMMARY"] == [w("Huisbezoek: {children}", children="Daan de Boer")]
+
+    await marieke.click(w("Nieuwe link maken"))
+    new_url = re.search(r"http://\S+\.ics", marieke.last_text()).group(0)
+    assert new_url != url
+    assert (await get(url))[0] == 404 and (await get(new_url))[0] == 200
+    assert (await get(url.rsplit("/", 1)[0] + "/guessing.ics"))[0] == 404
