@@ -203,3 +203,15 @@ async def test_unknown_command_text_and_forged_button_get_a_kind_word(bot):
     assert answer["text"] == "Die taal ken ik niet. Kies een taal uit de lijst."
     answer = await joost.press("v9:book:1:2")
     assert answer["text"] == "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
+
+
+async def test_an_update_delivered_twice_is_handled_once(bot):
+    """Telegram re-delivers an update it thinks we missed; the second copy changes nothing."""
+    user = bot.user("Twice", language_code="nl")
+    message = {"message_id": 1, "date": 0, "chat": {"id": user.id, "type": "private"},
+               "from": {"id": user.id, "is_bot": False, "first_name": "Twice", "language_code": "nl"},
+               "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}
+    update_id = await bot.deliver({"message": message})
+    assert len(user.messages()) == 1
+    await bot.deliver({"message": message}, update_id=update_id)
+    assert len(user.messages()) == 1

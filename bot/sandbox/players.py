@@ -66,9 +66,11 @@ class BotUnderTest:
         if future is not None and not future.done():
             future.set_result(None)
 
-    async def deliver(self, payload: dict) -> int:
-        """Push an update and wait until the bot has completely handled it."""
-        update_id = self.double.push_update(payload)
+    async def deliver(self, payload: dict, update_id: int | None = None) -> int:
+        """Push an update and wait until the bot has completely handled it. Pass an
+        `update_id` that was delivered before to re-deliver it, as Telegram may."""
+        self._finished.discard(update_id)
+        update_id = self.double.push_update(payload, update_id)
         if update_id in self._finished:
             return update_id
         future = asyncio.get_running_loop().create_future()
