@@ -225,7 +225,10 @@ def build_application(settings: Settings, runtime: Runtime | None = None, *,
         .context_types(ContextTypes(context=HomevisitContext))
         .concurrent_updates(settings.concurrent_updates)
         .connection_pool_size(16)
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        # Replies answer a person's own action: no overall pre-throttling (it capped the bot
+        # at 30 updates a second), but a 429 from Telegram is waited out and retried.
+        # Outbox messages are paced by the outbox itself (bot/ratelimit.py).
+        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=5))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Update
 
 from bot import callbacks, keyboards
 from bot.context import HomevisitContext
-from bot.handlers.identity import refresh_identity
 from bot.menus import set_chat_menu
 from bot.services import accounts
 
@@ -33,11 +33,17 @@ async def choose(update: Update, context: HomevisitContext) -> None:
         log.warning("language choice refused for user %s", user.id)
         await query.answer(context.t._("Die taal ken ik niet. Kies een taal uit de lijst."), show_alert=True)
         return
-    await refresh_identity(context, user.id, update.effective_chat.id, user.language_code)
-    if context.who.is_known:
-        await set_chat_menu(context.bot, context.runtime, update.effective_chat.id, context.who)
+    rt = context.runtime
+    before = context.who
+    who = replace(before, chosen_language=code)  # what we just stored; no need to read it back
+    context.scope.who = who
+    context.scope.translator = rt.translator(who.language(rt.settings.default_language))
     t = context.t
     await query.answer()
+    if who.is_known and who.language(rt.settings.default_language) != before.language(rt.settings.default_language):
+        # The person's own command menu follows; it need not hold up the reply.
+        context.application.create_task(set_chat_menu(context.bot, rt, update.effective_chat.id, who),
+                                        name="chat-menu")
     await query.edit_message_text(
         t._("Goed! Ik schrijf je voortaan in het Nederlands."),
         reply_markup=keyboards.language_menu(context.runtime.catalogs.languages, t.language),
