@@ -33,6 +33,7 @@ USERS = 200
 UPDATES = 2000
 RATE = 100  # updates a second, for the latency run
 RESULTS: list[tuple[str, str, str, str]] = []  # (what, backend, figure, target)
+PENDING_DROPS: list[str] = []  # PostgreSQL databases to drop once the event loop is done
 
 
 def record(what: str, backend: str, figure: str, target: str = "") -> None:
@@ -51,7 +52,7 @@ async def fresh_database(backend: str, tmp: str) -> tuple[str, callable]:
 
     url = await asyncio.to_thread(create_pg_database)
     await upgrade_to_head_async(url)
-    return url, (lambda: drop_pg_database(url))
+    return url, (lambda: PENDING_DROPS.append(url))
 
 
 def settings_for(api: BotAPIDouble, url: str, **extra) -> Settings:
@@ -394,7 +395,13 @@ def main() -> int:
 
     logging.basicConfig(level=logging.ERROR)
     started = datetime.now(timezone.utc)
-    asyncio.run(run_all(args.no_postgres))
+    try:
+        asyncio.run(run_all(args.no_postgres))
+    finally:
+        from tests.databases import drop_pg_database
+
+        for url in PENDING_DROPS:
+            drop_pg_database(url)
     write_markdown(args.output, started)
     print(f"\nwritten to {args.output}")
     return 0

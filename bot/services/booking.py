@@ -42,6 +42,23 @@ async def _guardian_of(session: AsyncSession, invitation: Invitation, guardian_i
     return guardian
 
 
+async def _household_turn(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...],
+                          expected_version: int | None) -> tuple[Invitation | None, Guardian]:
+    """A guardian acts on their household's invitation: check who they are, take the
+    teacher's lock, and read the invitation afresh. None when the press came from a
+    message older than the household's last change (the lock is released then)."""
+    invitation = await session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotAllowed
+    guardian = await _guardian_of(session, invitation, guardian_ids)
+    await lock_teacher(session, invitation.teacher_id)
+    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    if expected_version is not None and invitation.version != expected_version:
+        await release(session)
+        return None, guardian
+    return invitation, guardian
+
+
 async def _tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
     teacher = await session.get(Staff, invitation.teacher_id)
     enqueue(session, school_id=invitation.school_id, account_id=teacher.account_id if teacher else None,
@@ -71,14 +88,8 @@ async def request_slot(
     """Ask for a visit at `start`. Replaces the household's own earlier request or visit."""
     if venue not in VENUES:
         raise NotAllowed
-    invitation = await session.get(Invitation, invitation_id)
+    invitation, guardian = await _household_turn(session, invitation_id, guardian_ids, expected_version)
     if invitation is None:
-        raise NotAllowed
-    guardian = await _guardian_of(session, invitation, guardian_ids)
-    await lock_teacher(session, invitation.teacher_id)
-    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
-    if expected_version is not None and invitation.version != expected_version:
-        await release(session)  # a press on a message from before the household's last change
         return Outcome("stale", invitation_id=invitation_id)
     period = await _open_period(session, invitation)
     if period is None:
@@ -128,14 +139,8 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
     """'Not this year': respected, told to the teacher, never nagged about again."""
     if reason is not None and reason not in DECLINE_REASONS:
         raise NotAllowed
-    invitation = await session.get(Invitation, invitation_id)
+    invitation, guardian = await _household_turn(session, invitation_id, guardian_ids, expected_version)
     if invitation is None:
-        raise NotAllowed
-    guardian = await _guardian_of(session, invitation, guardian_ids)
-    await lock_teacher(session, invitation.teacher_id)
-    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
-    if expected_version is not None and invitation.version != expected_version:
-        await release(session)  # a press on a message from before the household's last change
         return Outcome("stale", invitation_id=invitation_id)
     if await _open_period(session, invitation) is None:
         await release(session)
@@ -164,14 +169,9 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
 async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...],
                           now: datetime, *, expected_version: int | None = None) -> Outcome:
     """None of the offered times fits: the teacher is asked to add times or to call."""
-    invitation = await session.get(Invitation, invitation_id)
+    # Under the teacher's lock: a request of the other guardian must not interleave.
+    invitation, guardian = await _household_turn(session, invitation_id, guardian_ids, expected_version)
     if invitation is None:
-        raise NotAllowed
-    guardian = await _guardian_of(session, invitation, guardian_ids)
-    await lock_teacher(session, invitation.teacher_id)  # a request of the other guardian must not interleave
-    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
-    if expected_version is not None and invitation.version != expected_version:
-        await release(session)  # a press on a message from before the household's last change
         return Outcome("stale", invitation_id=invitation_id)
     if await _open_period(session, invitation) is None:
         await release(session)
