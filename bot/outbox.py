@@ -58,10 +58,15 @@ class Dispatcher:
         handled = 0
         async with self._lock:
             while True:
-                ids = await self._claim()
-                if not ids:
+                claimed = await self._claim()
+                if not claimed:
                     return handled
-                await asyncio.gather(*(self._deliver_one(i) for i in ids))
+                # Chats in parallel; within one chat, in order (a reminder never overtakes the one before).
+                by_chat: dict[int, list[int]] = {}
+                for message_id, account_id in claimed:
+                    by_chat.setdefault(account_id, []).append(message_id)
+                await asyncio.gather(*(self._deliver_in_order(ids) for ids in by_chat.values()))
+                ids = [message_id for message_id, _ in claimed]
                 handled += len(ids)
                 for listener in self.after_batch:
                     try:
@@ -69,7 +74,12 @@ class Dispatcher:
                     except Exception:
                         log.exception("outbox batch listener failed")
 
-    async def _claim(self) -> list[int]:
+    async def _deliver_in_order(self, ids: list[int]) -> None:
+        for message_id in ids:
+            await self._deliver_one(message_id)
+
+    async def _claim(self) -> list[tuple[int, int]]:
+        """Claim due rows; returns (message id, account id) in due order."""
         rt = self.rt
         now = rt.clock.now()
         s = rt.settings
@@ -92,12 +102,12 @@ class Dispatcher:
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(due.scalar_subquery()))
                 .values(status="sending", claimed_until=now + self.lease, attempts=OutboxMessage.attempts + 1)
-                .returning(OutboxMessage.id)
+                .returning(OutboxMessage.id, OutboxMessage.account_id, OutboxMessage.due_at)
                 .execution_options(synchronize_session=False)
             )
-            ids = sorted(result.scalars().all())
+            rows = sorted(result.all(), key=lambda row: (row.due_at, row.id))
             await session.commit()
-        return ids
+        return [(row.id, row.account_id) for row in rows]
 
     async def _deliver_one(self, message_id: int) -> None:
         async with self._senders:

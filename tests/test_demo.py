@@ -28,12 +28,14 @@ def test_demo_plays_a_visit_period_and_ends_by_itself(tmp_path):
         "Emily (English) sees: ✅ The home visit is fixed!",
         "Fatma (Turkish) ▶ taps [Bu yıl olmasın]",
         "heeft dit jaar liever geen huisbezoek",
-        "Emily (English) sees: 🔔 Tomorrow Marieke de Vries comes for the home visit",
-        "Linda (Dutch) sees: 🔔 Morgen komt Marieke de Vries op huisbezoek",
+        "━━ Fast-forward: the day before, and two hours before ━━",
         "Marieke (teacher, Groep 3) sees: ☀️ Goedemorgen! Vandaag heb je 2 huisbezoeken:",
         "💾 Opgeslagen.",
         "Wilma (coordinator) sees: 📊 Bereik: Huisbezoeken najaar",
     ]
+    section = out[out.find("━━ Fast-forward"):out.find("━━ After the visit")]
+    assert "Emily (English) sees: 🔔 Tomorrow Marieke de Vries comes for the home visit" in section
+    assert "Linda (Dutch) sees: 🔔 Morgen komt Marieke de Vries op huisbezoek" in section
     position = 0
     for piece in expected_in_order:
         found = out.find(piece, position)
