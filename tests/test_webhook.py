@@ -153,7 +153,7 @@ async def seed(database_url: str):
 
 async def test_two_webhook_workers_share_the_work_and_send_everything_once(double, database_url):
     engine, sessionmaker, period, tokens = await seed(database_url)
-    remind_at = datetime.now(ZoneInfo(TZ_NAME)) + timedelta(seconds=15)
+    remind_at = datetime.now(ZoneInfo(TZ_NAME)) + timedelta(seconds=20)
     workers = [Worker(double, database_url, remind_at.strftime("%H:%M:%S")) for _ in range(2)]
     a, b = workers
     try:
