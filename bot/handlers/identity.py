@@ -39,7 +39,6 @@ async def load_identity(update: Update, context: HomevisitContext) -> None:
 async def refresh_identity(context: HomevisitContext, user_id: int, chat_id: int, language_code: str | None) -> None:
     """(Re)load the identity and translator, e.g. after an account was just linked."""
     rt = context.runtime
-    account = await accounts.touch_account(context.session, user_id, chat_id, language_code, rt.clock.now())
-    who = await accounts.identify(context.session, account)
+    who = await accounts.load_identity(context.session, user_id, chat_id, language_code, rt.clock.now())
     context.scope.who = who
     context.scope.translator = rt.translator(who.language(rt.settings.default_language))

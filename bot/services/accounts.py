@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import SUPPORTED_LANGUAGES, normalise_language
@@ -111,6 +111,36 @@ async def identify(session: AsyncSession, account: Account) -> Identity:
     )
 
 
+async def load_identity(
+    session: AsyncSession, telegram_user_id: int, chat_id: int, telegram_language: str | None, now: datetime
+) -> Identity:
+    """Who is writing, in one query (account, guardian rows, staff row); the account is
+    created on first contact and kept current. Every update starts here."""
+    rows = (await session.execute(
+        select(Account, Guardian, Staff)
+        .outerjoin(Guardian, and_(Guardian.account_id == Account.id, Guardian.active.is_(True)))
+        .outerjoin(Staff, and_(Staff.account_id == Account.id, Staff.active.is_(True)))
+        .where(Account.telegram_user_id == telegram_user_id)
+        .order_by(Guardian.id)
+    )).all()
+    if not rows:
+        account = await touch_account(session, telegram_user_id, chat_id, telegram_language, now)
+        return Identity(telegram_user_id, account.id, account.language, account.telegram_language)
+    account = rows[0][0]
+    if account.chat_id != chat_id or account.telegram_language != telegram_language or account.blocked_at:
+        await touch_account(session, telegram_user_id, chat_id, telegram_language, now)
+    guardians = list({g.id: g for _, g, _ in rows if g is not None}.values())
+    staff = next((st for _, _, st in rows if st is not None), None)
+    return Identity(
+        telegram_user_id=account.telegram_user_id,
+        account_id=account.id,
+        chosen_language=account.language,
+        telegram_language=account.telegram_language,
+        guardians=tuple(Person("guardian", g.id, g.name, g.language) for g in guardians),
+        staff=Person("staff", staff.id, staff.name, staff.language, staff.role) if staff else None,
+    )
+
+
 def anonymous(telegram_user_id: int, telegram_language: str | None) -> Identity:
     return Identity(telegram_user_id, None, None, telegram_language)
 
@@ -119,10 +149,9 @@ async def choose_language(session: AsyncSession, telegram_user_id: int, language
     """Remember the language someone picked. False when the code is not one we speak."""
     if language not in SUPPORTED_LANGUAGES:
         return False
-    account = await find_account(session, telegram_user_id)
-    if account is None:
-        return False
-    account.language = language
-    account.updated_at = now
+    changed = await session.execute(
+        update(Account).where(Account.telegram_user_id == telegram_user_id)
+        .values(language=language, updated_at=now).execution_options(synchronize_session=False)
+    )
     await session.commit()
-    return True
+    return changed.rowcount == 1
