@@ -47,7 +47,7 @@ class Settings:
     reminder_hours_before: int = 2
     teacher_overview_at: time = time(8, 0)
     # Messages a second the outbox sends (Telegram allows about 30 a bot).
-    outbox_rate: float = 29.0
+    outbox_rate: float = 29.5
     # ... and at most about one a second to one chat (after a short burst).
     outbox_chat_seconds: float = 1.0
     # A claimed message not confirmed within this time is taken again (a crashed worker).
@@ -150,7 +150,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         reminder_day_before=_clock_time(env, "REMINDER_DAY_BEFORE", time(17, 0)),
         reminder_hours_before=_int(env, "REMINDER_HOURS_BEFORE", 2),
         teacher_overview_at=_clock_time(env, "TEACHER_OVERVIEW_AT", time(8, 0)),
-        outbox_rate=float(_int(env, "OUTBOX_RATE", 29)),
+        outbox_rate=_float(env, "OUTBOX_RATE", 29.5),
         outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 60),
         **_webhook(env),
         questionnaire_file=(env.get("QUESTIONNAIRE_FILE") or "").strip() or None,

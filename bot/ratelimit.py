@@ -25,17 +25,24 @@ class Pacer:
         self._sleep = sleep
 
     async def acquire(self, chat_id: int) -> None:
-        async with self._lock:
+        # Per chat, outside the shared lock: wait until this chat may receive again.
+        while True:
             now = self._now()
             tat = max(self._chat_tat.get(chat_id, now), now)
-            start = max(now, self._next, tat - self.tolerance)
-            self._next = start + self.interval
-            self._chat_tat[chat_id] = max(tat, start) + self.per_chat
-            if len(self._chat_tat) > 10_000:
-                self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
-        delay = start - self._now()
-        if delay > 0:
-            await self._sleep(delay)
+            ready = tat - self.tolerance
+            if ready <= now:
+                break
+            await self._sleep(ready - now)
+        self._chat_tat[chat_id] = tat + self.per_chat
+        if len(self._chat_tat) > 10_000:
+            self._chat_tat = {c: t for c, t in self._chat_tat.items() if t > now}
+        # Overall: one send per interval, spaced from when the last one really went. Sleeping
+        # inside the lock means a late wake-up delays the next send instead of bunching them.
+        async with self._lock:
+            delay = self._next - self._now()
+            if delay > 0:
+                await self._sleep(delay)
+            self._next = self._now() + self.interval
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends until it has passed."""
