@@ -386,24 +386,22 @@ NOTES = """
 
 ## Targets missed, and what limits them
 
-- **Throughput (about 0.1 of the echo bot, target 0.6).** Profiled with pyinstrument (1,000 presses,
-  sequential, SQLite): of 11 ms per press, the two Bot API calls of the reply (answerCallbackQuery,
-  editMessageText) take about 4.5 ms and the eight database round trips about 5 ms (record the update id
-  and commit; find the account; the guardian and staff rows; store the choice and commit), each one an
-  SQLAlchemy ORM statement through aiosqlite's thread. The echo bot makes one call and no database trip.
-  What was improved after the first run (30 updates/s): PTB's `AIORateLimiter` capped every call, replies
-  included, at 30 a second; replies are no longer pre-throttled (a 429 is still waited out and retried;
-  the outbox paces itself). The language choice no longer re-reads what it has just written, and the
-  per-chat command menu is set in the background. Reaching 0.6 would need fewer round trips per update
-  (one query for the identity, the update id recorded in the handler's own transaction) or an identity
-  cache shared safely between workers; not done yet.
-- **Latency on SQLite at 100 updates a second**: the SQLite bot handles about 90 a second, so at 100 a
-  second a queue builds and the p99 grows with the run; PostgreSQL keeps up (p50 8 ms) with its p99 above
-  20 ms. SQLite writers take turns on the whole database: with 16 updates in flight they wait in SQLite's
-  busy handler (sequential handling was faster here, 122 against 87 a second, but is a bad choice against
-  the real Telegram, where each call takes 50 ms or more).
-- **Memory**: about 150 MB once 10,000 households are loaded and invited; the import itself peaks near
-  330 MB because it holds the whole roster and its rows in one session to validate and apply it in one
+- **Throughput (about 0.13 of the echo bot, target 0.6).** Profiled with pyinstrument (1,000 presses,
+  SQLite): the two Bot API calls of the reply (answerCallbackQuery, editMessageText) take about 4.5 ms of
+  a press, and the database round trips most of the rest: record the update id and commit, one joined
+  query for the account with its guardian and staff rows, store the choice and commit, each an
+  SQLAlchemy statement through the driver's thread. The echo bot makes one call and no database trip.
+  Improved during this work: 30 → about 115 updates/s on SQLite. PTB's `AIORateLimiter` capped every
+  call, replies included, at 30 a second; replies are no longer pre-throttled (a 429 is still waited out
+  and retried; the outbox paces itself). The identity is one query instead of three, the language choice
+  one UPDATE and no re-read, and the per-chat command menu is set in the background. Reaching 0.6 would
+  need the update id recorded inside the handler's own transaction and a cached identity that stays
+  right across workers; not done yet.
+- **Latency p99 at 100 updates a second (target 20 ms)**: p50 is 7–8 ms, but 100 a second is close to
+  what one process handles, so bursts queue and the p99 reaches 50–110 ms. On SQLite, writers also wait
+  their turn on the whole database (SQLite's busy handler) when 16 updates are in flight.
+- **Memory (target 150 MB)**: about 150 MB once 10,000 households are loaded and invited; the import
+  itself peaks near 330 MB because it holds the whole roster and its rows in one session to validate and apply it in one
   transaction. A streaming import would lower the peak.
 """
 
