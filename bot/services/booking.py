@@ -59,6 +59,21 @@ async def _household_turn(session: AsyncSession, invitation_id: int, guardian_id
     return invitation, guardian
 
 
+async def _households_appointment(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...]
+                                  ) -> tuple[Appointment, Invitation, Guardian]:
+    """A guardian acts on their household's appointment: check who they are, take the
+    teacher's lock, and read the appointment and its invitation afresh."""
+    appointment = await session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise NotAllowed
+    invitation = await session.get(Invitation, appointment.invitation_id)
+    guardian = await _guardian_of(session, invitation, guardian_ids)
+    await lock_teacher(session, invitation.teacher_id)
+    appointment = await session.get(Appointment, appointment_id, populate_existing=True)
+    invitation = await session.get(Invitation, appointment.invitation_id, populate_existing=True)
+    return appointment, invitation, guardian
+
+
 async def _tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
     teacher = await session.get(Staff, invitation.teacher_id)
     enqueue(session, school_id=invitation.school_id, account_id=teacher.account_id if teacher else None,
@@ -192,14 +207,7 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
 
 async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...],
                              now: datetime) -> Outcome:
-    appointment = await session.get(Appointment, appointment_id)
-    if appointment is None:
-        raise NotAllowed
-    invitation = await session.get(Invitation, appointment.invitation_id)
-    guardian = await _guardian_of(session, invitation, guardian_ids)
-    await lock_teacher(session, invitation.teacher_id)
-    appointment = await session.get(Appointment, appointment_id, populate_existing=True)
-    invitation = await session.get(Invitation, appointment.invitation_id, populate_existing=True)
+    appointment, invitation, guardian = await _households_appointment(session, appointment_id, guardian_ids)
     if appointment.status not in ("requested", "proposed", "confirmed"):
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
@@ -218,14 +226,7 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
 
 async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...], accept: bool,
                           now: datetime, plan: ReminderPlan = DEFAULT_PLAN) -> Outcome:
-    appointment = await session.get(Appointment, appointment_id)
-    if appointment is None:
-        raise NotAllowed
-    invitation = await session.get(Invitation, appointment.invitation_id)
-    guardian = await _guardian_of(session, invitation, guardian_ids)
-    await lock_teacher(session, invitation.teacher_id)
-    appointment = await session.get(Appointment, appointment_id, populate_existing=True)
-    invitation = await session.get(Invitation, appointment.invitation_id, populate_existing=True)
+    appointment, invitation, guardian = await _households_appointment(session, appointment_id, guardian_ids)
     if appointment.status != "proposed":
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
