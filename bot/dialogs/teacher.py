@@ -17,7 +17,7 @@ from bot.services.invitations import InvitationView, NotAllowed, household_guard
 from bot.services.periods import current_period
 from bot.services.slots import by_day, slot_start_from_key
 from bot.texts import TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when_where
-from db.models import Appointment
+from db.models import ACTIVE_APPOINTMENT_STATES, Appointment
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ async def on_propose_start(update: Update, context: HomevisitContext) -> None:
 async def _proposal_days(context: HomevisitContext, appointment: Appointment, lead: str = "") -> Screen:
     t = context.t
     period = await current_period(context.session, context.runtime.school_id)
-    if period is None or appointment.status not in ("requested", "proposed", "confirmed"):
+    if period is None or appointment.status not in ACTIVE_APPOINTMENT_STATES:
         return Screen(t._("Dit verzoek is intussen veranderd of afgezegd. Kijk bij /agenda hoe het nu staat."))
     free = await availability.free_slots(context.session, period, appointment.teacher_id,
                                          context.runtime.clock.now(), ignore_appointment=appointment.id)

@@ -20,7 +20,7 @@ from bot.services.reminders import DEFAULT_PLAN, ReminderPlan
 from bot.services.invitations import DECLINE_REASONS, NotAllowed, household_guardians, live_appointment
 from bot.services.outbox import enqueue
 from db.locking import lock_teacher, release
-from db.models import VENUES, Appointment, Guardian, Invitation, Staff, VisitPeriod
+from db.models import ACTIVE_APPOINTMENT_STATES, VENUES, Appointment, Guardian, Invitation, Staff, VisitPeriod
 
 TEACHER_CANCEL_REASONS = ("ill", "unavailable", "other")
 
@@ -72,6 +72,17 @@ async def _households_appointment(session: AsyncSession, appointment_id: int, gu
     appointment = await session.get(Appointment, appointment_id, populate_existing=True)
     invitation = await session.get(Invitation, appointment.invitation_id, populate_existing=True)
     return appointment, invitation, guardian
+
+
+async def cancel_appointment(session: AsyncSession, appointment: Appointment, by: str, reason: str | None,
+                             now: datetime) -> None:
+    """The appointment no longer holds: its time is free again and its reminders are dropped.
+    The caller reopens or closes the invitation and tells whoever must hear."""
+    appointment.status = "cancelled"
+    appointment.cancelled_by = by
+    appointment.cancel_reason = reason
+    appointment.updated_at = now
+    await reminders.drop(session, appointment.id)
 
 
 async def _tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
@@ -163,11 +174,7 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
     already = invitation.status == "declined"
     previous = await live_appointment(session, invitation.id)
     if previous is not None:
-        previous.status = "cancelled"
-        await reminders.drop(session, previous.id)
-        previous.cancelled_by = "guardian"
-        previous.cancel_reason = "declined"
-        previous.updated_at = now
+        await cancel_appointment(session, previous, "guardian", "declined", now)
     invitation.status = "declined"
     invitation.decline_reason = reason or invitation.decline_reason
     invitation.answered_by = guardian.id
@@ -208,13 +215,10 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
 async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...],
                              now: datetime) -> Outcome:
     appointment, invitation, guardian = await _households_appointment(session, appointment_id, guardian_ids)
-    if appointment.status not in ("requested", "proposed", "confirmed"):
+    if appointment.status not in ACTIVE_APPOINTMENT_STATES:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
-    appointment.status = "cancelled"
-    await reminders.drop(session, appointment.id)
-    appointment.cancelled_by = "guardian"
-    appointment.updated_at = now
+    await cancel_appointment(session, appointment, "guardian", None, now)
     invitation.status = "pending"
     invitation.version += 1
     await _tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
@@ -236,10 +240,7 @@ async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_i
         invitation.status = "booked"
         kind = "proposal_accepted"
     else:
-        appointment.status = "cancelled"
-        await reminders.drop(session, appointment.id)
-        appointment.cancelled_by = "guardian"
-        appointment.cancel_reason = "proposal"
+        await cancel_appointment(session, appointment, "guardian", "proposal", now)
         invitation.status = "pending"
         kind = "proposal_rejected"
     appointment.updated_at = now
@@ -288,7 +289,7 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
                   now: datetime) -> Outcome:
     """Offer the household another free time instead of the one they asked for."""
     appointment, invitation = await _teachers_appointment(session, appointment_id, teacher_id)
-    if appointment.status not in ("requested", "proposed", "confirmed"):
+    if appointment.status not in ACTIVE_APPOINTMENT_STATES:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     period = await _open_period(session, invitation)
@@ -327,14 +328,10 @@ async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_
     if reason not in TEACHER_CANCEL_REASONS:
         raise NotAllowed
     appointment, invitation = await _teachers_appointment(session, appointment_id, teacher_id)
-    if appointment.status not in ("requested", "proposed", "confirmed"):
+    if appointment.status not in ACTIVE_APPOINTMENT_STATES:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
-    appointment.status = "cancelled"
-    await reminders.drop(session, appointment.id)
-    appointment.cancelled_by = "teacher"
-    appointment.cancel_reason = reason
-    appointment.updated_at = now
+    await cancel_appointment(session, appointment, "teacher", reason, now)
     invitation.status = "pending"
     invitation.version += 1
     await _tell_household(session, invitation, "cancelled_by_teacher", {"appointment": appointment.id}, now)
@@ -359,7 +356,7 @@ async def agenda(session: AsyncSession, teacher_id: int, since: datetime) -> lis
 
     appointments = (await session.scalars(
         select(Appointment).where(Appointment.teacher_id == teacher_id,
-                                  Appointment.status.in_(("requested", "proposed", "confirmed")),
+                                  Appointment.status.in_(ACTIVE_APPOINTMENT_STATES),
                                   Appointment.ends_at >= since)
         .order_by(Appointment.starts_at)
     )).all()

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import reminders
+from bot.services.booking import cancel_appointment
 from bot.services.invitations import NotAllowed, household_guardians, view
 from bot.services.outbox import enqueue
 from db.models import (
@@ -113,10 +113,9 @@ async def save(
     elif outcome == "by_phone":
         appointment.venue, appointment.place = "phone", None
     elif outcome == "not_home":
-        appointment.status, appointment.cancelled_by, appointment.cancel_reason = "cancelled", "teacher", "not_home"
+        await cancel_appointment(session, appointment, "teacher", "not_home", now)
         invitation.status = "pending"
         invitation.version += 1
-        await reminders.drop(session, appointment.id)
         for guardian in await household_guardians(session, invitation.household_id):
             enqueue(session, school_id=appointment.school_id, account_id=guardian.account_id, kind="missed_visit",
                     payload={"appointment": appointment.id, "guardian": guardian.id}, due_at=now, now=now)
