@@ -31,6 +31,7 @@ from bot.dialogs import period as period_dialog
 from bot.dialogs import teacher as teacher_dialog
 from bot.handlers import calendar, calllist, coverage, fallback, forget, help as help_handlers, identity, language, start, text, visits
 from bot.outbox import Dispatcher
+from bot.transport import AiohttpRequest
 from bot.i18n import Catalogs
 from bot.menus import set_default_menus
 from bot.runtime import Runtime
@@ -224,7 +225,8 @@ def build_application(settings: Settings, runtime: Runtime | None = None, *,
         .base_file_url(settings.telegram_api_url.rstrip("/") + "/file/bot")
         .context_types(ContextTypes(context=HomevisitContext))
         .concurrent_updates(settings.concurrent_updates)
-        .connection_pool_size(16)
+        .request(AiohttpRequest(connection_pool_size=16))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=30.0))
         # Replies answer a person's own action: no overall pre-throttling (it capped the bot
         # at 30 updates a second), but a 429 from Telegram is waited out and retried.
         # Outbox messages are paced by the outbox itself (bot/ratelimit.py).
