@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from db import sqlite_driver
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -12,7 +13,8 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str, **kwargs) -> AsyncEngine:
     if is_sqlite(url):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        connect_args = kwargs.pop("connect_args", {"timeout": 30})
+        kwargs.setdefault("async_creator", sqlite_driver.async_creator(make_url(url), connect_args))
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
