@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
@@ -14,11 +15,14 @@ from db.models import ProcessedUpdate
 log = logging.getLogger(__name__)
 
 
+_RECORD = insert(ProcessedUpdate.__table__)
+
+
 async def once_per_update(update: Update, context: HomevisitContext) -> None:
     """Drop an update that was already handled (Telegram re-delivers unanswered ones)."""
     session = context.session
-    session.add(ProcessedUpdate(update_id=update.update_id, processed_at=context.runtime.clock.now()))
     try:
+        await session.execute(_RECORD, {"update_id": update.update_id, "processed_at": context.runtime.clock.now()})
         await session.commit()
     except IntegrityError:
         await session.rollback()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import SUPPORTED_LANGUAGES, normalise_language
@@ -111,33 +111,46 @@ async def identify(session: AsyncSession, account: Account) -> Identity:
     )
 
 
+# Every update starts with this query: built once, with bound parameters, and read as
+# plain rows (no ORM objects), because it runs for every button press and message.
+_IDENTITY = (
+    select(Account.id.label("account_id"), Account.chat_id, Account.language.label("chosen"),
+           Account.telegram_language, Account.blocked_at,
+           Guardian.id.label("guardian_id"), Guardian.name.label("guardian_name"),
+           Guardian.language.label("guardian_language"),
+           Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.language.label("staff_language"),
+           Staff.role.label("staff_role"))
+    .outerjoin(Guardian, and_(Guardian.account_id == Account.id, Guardian.active.is_(True)))
+    .outerjoin(Staff, and_(Staff.account_id == Account.id, Staff.active.is_(True)))
+    .where(Account.telegram_user_id == bindparam("telegram_user_id"))
+    .order_by(Guardian.id)
+)
+
+
 async def load_identity(
     session: AsyncSession, telegram_user_id: int, chat_id: int, telegram_language: str | None, now: datetime
 ) -> Identity:
     """Who is writing, in one query (account, guardian rows, staff row); the account is
     created on first contact and kept current. Every update starts here."""
-    rows = (await session.execute(
-        select(Account, Guardian, Staff)
-        .outerjoin(Guardian, and_(Guardian.account_id == Account.id, Guardian.active.is_(True)))
-        .outerjoin(Staff, and_(Staff.account_id == Account.id, Staff.active.is_(True)))
-        .where(Account.telegram_user_id == telegram_user_id)
-        .order_by(Guardian.id)
-    )).all()
+    rows = (await session.execute(_IDENTITY, {"telegram_user_id": telegram_user_id})).all()
     if not rows:
         account = await touch_account(session, telegram_user_id, chat_id, telegram_language, now)
         return Identity(telegram_user_id, account.id, account.language, account.telegram_language)
-    account = rows[0][0]
-    if account.chat_id != chat_id or account.telegram_language != telegram_language or account.blocked_at:
+    first = rows[0]
+    if first.chat_id != chat_id or first.telegram_language != telegram_language or first.blocked_at:
         await touch_account(session, telegram_user_id, chat_id, telegram_language, now)
-    guardians = list({g.id: g for _, g, _ in rows if g is not None}.values())
-    staff = next((st for _, _, st in rows if st is not None), None)
+    guardians = {row.guardian_id: Person("guardian", row.guardian_id, row.guardian_name, row.guardian_language)
+                 for row in rows if row.guardian_id is not None}
+    staff = None
+    if first.staff_id is not None:
+        staff = Person("staff", first.staff_id, first.staff_name, first.staff_language, first.staff_role)
     return Identity(
-        telegram_user_id=account.telegram_user_id,
-        account_id=account.id,
-        chosen_language=account.language,
-        telegram_language=account.telegram_language,
-        guardians=tuple(Person("guardian", g.id, g.name, g.language) for g in guardians),
-        staff=Person("staff", staff.id, staff.name, staff.language, staff.role) if staff else None,
+        telegram_user_id=telegram_user_id,
+        account_id=first.account_id,
+        chosen_language=first.chosen,
+        telegram_language=telegram_language,
+        guardians=tuple(guardians.values()),
+        staff=staff,
     )
 
 
@@ -145,13 +158,16 @@ def anonymous(telegram_user_id: int, telegram_language: str | None) -> Identity:
     return Identity(telegram_user_id, None, None, telegram_language)
 
 
+_CHOOSE_LANGUAGE = (
+    update(Account.__table__).where(Account.__table__.c.telegram_user_id == bindparam("user"))
+    .values(language=bindparam("choice"), updated_at=bindparam("at"))
+)
+
+
 async def choose_language(session: AsyncSession, telegram_user_id: int, language: str, now: datetime) -> bool:
     """Remember the language someone picked. False when the code is not one we speak."""
     if language not in SUPPORTED_LANGUAGES:
         return False
-    changed = await session.execute(
-        update(Account).where(Account.telegram_user_id == telegram_user_id)
-        .values(language=language, updated_at=now).execution_options(synchronize_session=False)
-    )
+    changed = await session.execute(_CHOOSE_LANGUAGE, {"user": telegram_user_id, "choice": language, "at": now})
     await session.commit()
     return changed.rowcount == 1
