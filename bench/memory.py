@@ -27,11 +27,16 @@ async def main(tmp: str) -> float:
     bot = BotUnderTest(api, settings, clock)
     await bot.start()
     rt = bot.runtime
+    # Each step in a session of its own, as the commands and handlers that do them in
+    # production have (import-roster, /period, /invite, /coverage).
     async with rt.sessionmaker() as session:
         await import_roster(session, rt.school_id, roster_csv(10_000), default_language="nl", now=clock.now())
+    async with rt.sessionmaker() as session:
         period = await open_period(session, rt.school_id, PeriodDraft("P", date(2026, 11, 16), date(2026, 11, 27)),
                                    clock.now())
+    async with rt.sessionmaker() as session:
         await send_invitations(session, period, clock.now())
+    async with rt.sessionmaker() as session:
         await coverage(session, rt.school_id, period, clock.now())
     gc.collect()
     steady = _rss_mb()
