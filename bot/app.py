@@ -121,7 +121,8 @@ async def _post_init(app: HomevisitApplication) -> None:
     rt: Runtime = app.bot_data["runtime"]
     # The outbox paces itself and handles 429 itself, so it sends through a Bot of its
     # own, without PTB's rate limiter (which would hide the 429 and retry blindly).
-    outbox_bot = Bot(rt.settings.require_token(), base_url=rt.settings.bot_base_url)
+    outbox_bot = Bot(rt.settings.require_token(), base_url=rt.settings.bot_base_url,
+                     request=AiohttpRequest(connection_pool_size=8))
     await outbox_bot.initialize()
     app.bot_data["outbox_bot"] = outbox_bot
     dispatcher = Dispatcher(rt, outbox_bot)

@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from bot.transport import AiohttpRequest
 from bot.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("homevisit")
@@ -236,7 +237,7 @@ async def _bot_username(settings: Settings) -> str:
                           "set BOT_USERNAME to your bot's username, e.g. BOT_USERNAME=regenboog_huisbezoek_bot")
     from telegram import Bot
 
-    async with Bot(settings.bot_token, base_url=settings.bot_base_url) as bot:
+    async with Bot(settings.bot_token, base_url=settings.bot_base_url, request=AiohttpRequest()) as bot:
         return bot.username
 
 

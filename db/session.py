@@ -15,11 +15,16 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {"timeout": 30})
         kwargs.setdefault("async_creator", sqlite_driver.async_creator(make_url(url), connect_args))
+        # Each update in flight holds a connection (CONCURRENT_UPDATES, 16 by default),
+        # besides the outbox and the scheduled jobs; SQLite connections are cheap.
+        if make_url(url).database not in (None, "", ":memory:"):
+            kwargs.setdefault("pool_size", 8)
+            kwargs.setdefault("max_overflow", 32)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 
