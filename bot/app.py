@@ -145,7 +145,7 @@ async def plan(rt: Runtime) -> int:
     with the confirmation itself)."""
     now = rt.clock.now()
     async with rt.sessionmaker() as session:
-        queued = await plan_nudges(session, rt.school_id, now, rt.ladder)
+        queued = await plan_nudges(session, rt.school_id, now, rt.ladder, today=now.astimezone(rt.settings.tz).date())
         queued += await notes.plan_note_prompts(session, rt.school_id, now)
         queued += await plan_weekly_follow_ups(session, rt, now)
         await notes.purge(session, rt.school_id, now, rt.settings.note_retention_months)

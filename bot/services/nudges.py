@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,16 +32,21 @@ class NudgeLadder:
     call_after_days: int = 3
 
 
-async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladder: NudgeLadder = NudgeLadder()) -> int:
+async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladder: NudgeLadder = NudgeLadder(),
+                      today: date | None = None) -> int:
     """Queue the nudges that are due. Safe to run by two workers at once: each step is
     claimed with a conditional UPDATE, so only one of them queues it. A household nobody
-    can be messaged in stays on the first step (it is on the call-list meanwhile)."""
+    can be messaged in stays on the first step (it is on the call-list meanwhile).
+
+    Once the period's last day has passed (`today` is the school's local date), nobody is
+    asked to pick a time any more, even while the coordinator has not closed it yet."""
     queued = 0
+    today = today or now.date()
     steps = [(0, lambda i, since: since <= now - timedelta(days=ladder.first_after_days)),
              (1, lambda i, since: i.last_nudged_at is not None
               and max(i.last_nudged_at, since) <= now - timedelta(days=ladder.second_after_days))]
     candidates = await _with_silence(session, Invitation.school_id == school_id, Invitation.status == "pending",
-                                     Invitation.nudges_sent < 2)
+                                     Invitation.nudges_sent < 2, VisitPeriod.last_day >= today)
     reachable = await _reachable_households(session, {i.household_id for i, _ in candidates})
     for invitation, since in candidates:
         if invitation.household_id not in reachable:
