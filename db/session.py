@@ -15,11 +15,16 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {"timeout": 30})
         kwargs.setdefault("async_creator", sqlite_driver.async_creator(make_url(url), connect_args))
-        # Each update in flight holds a connection (CONCURRENT_UPDATES, 16 by default),
-        # besides the outbox and the scheduled jobs; SQLite connections are cheap.
         if make_url(url).database not in (None, "", ":memory:"):
-            kwargs.setdefault("pool_size", 8)
-            kwargs.setdefault("max_overflow", 32)
+            # Each update in flight holds a connection (CONCURRENT_UPDATES, 16 by default),
+            # besides the outbox and the scheduled jobs. Keep them all open: a new SQLite
+            # connection costs its pragmas and SQLAlchemy's set-up, every time.
+            kwargs.setdefault("pool_size", 24)
+            kwargs.setdefault("max_overflow", 16)
+            # Sessions and connections end their own transactions (commit, or rollback on
+            # close), so the pool's extra rollback on every return is a wasted trip to the
+            # connection's thread.
+            kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
