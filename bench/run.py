@@ -9,13 +9,12 @@ import argparse
 import asyncio
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock_time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
@@ -48,7 +47,7 @@ async def fresh_database(backend: str, tmp: str) -> tuple[str, callable]:
         url = f"sqlite+aiosqlite:///{tmp}/bench-{time.monotonic_ns()}.db"
         await upgrade_to_head_async(url)
         return url, (lambda: None)
-    from tests.databases import create_pg_database, drop_pg_database
+    from tests.databases import create_pg_database
 
     url = await asyncio.to_thread(create_pg_database)
     await upgrade_to_head_async(url)
@@ -241,7 +240,7 @@ async def broadcast(tmp: str, households: int = 2000) -> None:
 
 async def dispatch_tick(backend: str, tmp: str) -> None:
     from bot.outbox import Dispatcher
-    from db.models import (Account, Appointment, Household, Invitation, OutboxMessage, SchoolClass, Staff,
+    from db.models import (Account, Appointment, Household, Invitation, OutboxMessage, Staff,
                            VisitPeriod)
 
     from telegram import Bot
