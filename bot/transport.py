@@ -13,14 +13,11 @@ raises its own errors (RetryAfter, Forbidden, ...) from the status code and body
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
-log = logging.getLogger(__name__)
 
 
 class AiohttpRequest(BaseRequest):
