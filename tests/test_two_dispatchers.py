@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from telegram import Bot
 
 from bot.app import build_runtime
-from bot.clock import Clock
+from bot.clock import MovableClock
 from bot.outbox import Dispatcher
 from bot.services import broadcasts
 from db.models import OutboxMessage, School
@@ -29,8 +29,9 @@ async def test_two_dispatchers_send_each_message_once(double, database_url):
     await engine.dispose()
     settings = make_settings(database_url, bot_token=double.token, telegram_api_url=double.url,
                              outbox_rate=400.0, outbox_chat_seconds=0.0)
-    workers = [await build_runtime(settings, Clock()) for _ in range(2)]  # two engines, two pools
-    now = datetime.now(timezone.utc)
+    # A school afternoon, whatever the hour CI runs at: broadcasts wait out the quiet hours.
+    now = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
+    workers = [await build_runtime(settings, MovableClock(now)) for _ in range(2)]  # two engines, two pools
     chats = await big_school.build(workers[0].sessionmaker, now, households=HOUSEHOLDS)
     async with workers[0].sessionmaker() as session:
         school_id = await session.scalar(select(School.id))
