@@ -2,8 +2,10 @@
 same transaction as the change that causes it. `bot/outbox.py` sends it later."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMessage
@@ -28,3 +30,48 @@ def enqueue(
     # Tells the update's scope to kick the dispatcher once this update is done.
     session.info["outbox_written"] = True
     return message
+
+
+# -- messages that failed for good --------------------------------------------------
+
+BLOCKED = "blocked"  # `last_error` of a message whose reader blocked the bot: not a failure to retry
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    id: int
+    kind: str
+    account_id: int
+    attempts: int
+    reason: str
+    created_at: datetime
+
+
+def _failed(school_id: int):
+    return (OutboxMessage.school_id == school_id, OutboxMessage.status == "failed",
+            or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error != BLOCKED))
+
+
+async def failed_count(session: AsyncSession, school_id: int) -> int:
+    """Messages that could not be delivered after every attempt (readers who blocked the bot not counted)."""
+    return await session.scalar(select(func.count()).select_from(OutboxMessage).where(*_failed(school_id))) or 0
+
+
+async def failed_messages(session: AsyncSession, school_id: int, limit: int = 1000) -> list[FailedMessage]:
+    rows = (await session.scalars(
+        select(OutboxMessage).where(*_failed(school_id)).order_by(OutboxMessage.id).limit(limit))).all()
+    return [FailedMessage(m.id, m.kind, m.account_id, m.attempts, m.last_error or "", m.created_at)
+            for m in rows]
+
+
+async def retry_failed(session: AsyncSession, school_id: int, ids: list[int] | None, now: datetime) -> int:
+    """Queue failed messages again (these ids, or all of them): sent afresh, with a fresh count of attempts.
+    Returns how many were queued; ids of other schools, or not failed, are left alone."""
+    query = (update(OutboxMessage).where(*_failed(school_id))
+             .values(status="pending", attempts=0, due_at=now, claimed_until=None, last_error=None)
+             .execution_options(synchronize_session=False))
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids or [-1]))
+    result = await session.execute(query)
+    await session.commit()
+    return result.rowcount
