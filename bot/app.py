@@ -8,7 +8,6 @@ from sqlalchemy import delete, select
 
 from telegram import Bot, Update
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -29,8 +28,10 @@ from bot.dialogs import booking as booking_dialog
 from bot.dialogs import note as note_dialog
 from bot.dialogs import period as period_dialog
 from bot.dialogs import teacher as teacher_dialog
-from bot.handlers import calendar, calllist, coverage, fallback, forget, help as help_handlers, identity, language, start, text, visits
+from bot.handlers import calendar, calllist, guard, coverage, fallback, forget, help as help_handlers, identity, language, start, text, visits
+from bot.intake import FairUpdateProcessor
 from bot.outbox import Dispatcher
+from bot.reply_limits import ReplyRateLimiter
 from bot.transport import AiohttpRequest
 from bot.i18n import Catalogs
 from bot.menus import set_default_menus
@@ -50,10 +51,12 @@ PLANNER_TICK_SECONDS = 60
 
 def register_handlers(app: HomevisitApplication) -> None:
     """Every handler, in one place. Groups run in order; within a group the first match wins."""
-    # Group -2: each update once (Telegram re-delivers what it thinks we missed).
-    app.add_handler(TypeHandler(Update, identity.once_per_update), group=-2)
-    # Group -1: who is talking and in which language; drops non-private chats.
-    app.add_handler(TypeHandler(Update, identity.load_identity), group=-1)
+    # Group -3: each update once (Telegram re-delivers what it thinks we missed).
+    app.add_handler(TypeHandler(Update, identity.once_per_update), group=-3)
+    # Group -2: who is talking and in which language; drops non-private chats.
+    app.add_handler(TypeHandler(Update, identity.load_identity), group=-2)
+    # Group -1: a button's data must fit its action's shape before any handler sees them.
+    app.add_handler(TypeHandler(Update, guard.check_button), group=-1)
 
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=private))
@@ -97,11 +100,16 @@ def register_handlers(app: HomevisitApplication) -> None:
     app.add_handler(CommandHandler("forget", forget.ask, filters=private))
     app.add_handler(CommandHandler(["calendar", "agendalink"], calendar.show_feed, filters=private))
     app.add_handler(CallbackQueryHandler(calendar.on_renew, pattern=callbacks.pattern("calr")))
+    app.add_handler(CallbackQueryHandler(calllist.on_page, pattern=callbacks.pattern("clp")))
+    for action in ("cvs", "cvc", "cvt", "cvr"):
+        app.add_handler(CallbackQueryHandler(coverage.on_button, pattern=callbacks.pattern(action)))
+    app.add_handler(CallbackQueryHandler(teacher_dialog.on_agenda_page, pattern=callbacks.pattern("agp")))
     for action, handler in {"nt": note_dialog.on_pick, "no": note_dialog.on_outcome, "nq": note_dialog.on_skip,
                             "nf": note_dialog.on_follow_up, "nfx": note_dialog.on_follow_up_plain,
                             "nd": note_dialog.on_done, "ns": note_dialog.on_save, "nv": note_dialog.on_view,
                             "ne": note_dialog.on_edit, "fd": note_dialog.on_follow_up_done,
-                            "fgy": forget.on_answer, "fgn": forget.on_answer}.items():
+                            "fgy": forget.on_answer, "fgn": forget.on_answer, "ntp": note_dialog.on_visits_page,
+                            "nlp": note_dialog.on_notes_page, "fup": note_dialog.on_follow_ups_page}.items():
         app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
     for action, handler in {"anc": announce_dialog.on_audience, "anl": announce_dialog.on_line,
                             "anp": announce_dialog.on_preview, "ans": announce_dialog.on_send}.items():
@@ -225,13 +233,13 @@ def build_application(settings: Settings, runtime: Runtime | None = None, *,
         .base_url(settings.bot_base_url)
         .base_file_url(settings.telegram_api_url.rstrip("/") + "/file/bot")
         .context_types(ContextTypes(context=HomevisitContext))
-        .concurrent_updates(settings.concurrent_updates)
+        # Each person's updates one at a time, CONCURRENT_UPDATES at once overall (bot/intake.py).
+        .concurrent_updates(FairUpdateProcessor(settings.concurrent_updates))
         .request(AiohttpRequest(connection_pool_size=16))
         .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=30.0))
-        # Replies answer a person's own action: no overall pre-throttling (it capped the bot
-        # at 30 updates a second), but a 429 from Telegram is waited out and retried.
-        # Outbox messages are paced by the outbox itself (bot/ratelimit.py).
-        .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=5))
+        # Replies answer a person's own action: paced per chat only, a 429 waits for that
+        # chat alone (bot/reply_limits.py). Outbox messages are paced by the outbox itself.
+        .rate_limiter(ReplyRateLimiter(per_chat_seconds=settings.outbox_chat_seconds))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -14,9 +14,13 @@ from typing import Any, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot import logs
 from bot.i18n import Translator
+from bot.intake import FairUpdateProcessor
 from bot.runtime import Runtime
 from bot.services.accounts import Identity
+from db.inserts import insert_or_ignore
+from db.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,16 @@ class UpdateScope:
         if self.session is None:
             self.session = self.runtime.sessionmaker()
         return self.session
+
+    async def completed(self, update_id: int) -> None:
+        """The update's handling is done (with or without an error the error handler told
+        about): a re-delivery of it is skipped from now on."""
+        session = self.open_session()
+        if session.in_transaction():
+            await session.rollback()  # what a failed handler left undone is not this update's record
+        await insert_or_ignore(session, ProcessedUpdate.__table__,
+                               {"update_id": update_id, "processed_at": self.runtime.clock.now()}, on=("update_id",))
+        await session.commit()
 
     async def close(self) -> bool:
         """Close the session; True when the update wrote outbox messages."""
@@ -66,7 +80,7 @@ class HomevisitContext(CallbackContext[ExtBot, dict, dict, dict]):
     def who(self) -> Identity:
         who = self.scope.who
         if who is None:
-            raise RuntimeError("identity not loaded: the group -1 handler did not run")
+            raise RuntimeError("identity not loaded: the group -2 handler did not run")
         return who
 
     @property
@@ -88,21 +102,34 @@ class HomevisitApplication(Application):
         self.update_done_listeners: list[Callable[[int], None]] = []
 
     async def process_update(self, update: object) -> None:
+        update_id = getattr(update, "update_id", None)
+        processor = self.update_processor
+        if isinstance(processor, FairUpdateProcessor) and processor.was_dropped(update):
+            self._report_done(update_id)  # dropped on arrival (flooding): nothing to handle
+            return
         runtime = self.bot_data.get("runtime")
         token = _scope.set(UpdateScope(runtime) if runtime is not None else None)
+        id_token = logs.update_id.set(update_id)
         try:
             await super().process_update(update)
+            scope = _scope.get()
+            if scope is not None and update_id is not None:
+                await scope.completed(update_id)
         finally:
             scope = _scope.get()
             _scope.reset(token)
+            logs.update_id.reset(id_token)
             if scope is not None and await scope.close():
                 dispatcher = self.bot_data.get("outbox")
                 if dispatcher is not None:
                     self.create_task(dispatcher.dispatch_due(), name="outbox-kick")
-            update_id = getattr(update, "update_id", None)
-            if update_id is not None:
-                for listener in list(self.update_done_listeners):
-                    try:
-                        listener(update_id)
-                    except Exception:  # a listener must never break the bot
-                        log.exception("update-done listener failed")
+            self._report_done(update_id)
+
+    def _report_done(self, update_id: int | None) -> None:
+        if update_id is None:
+            return
+        for listener in list(self.update_done_listeners):
+            try:
+                listener(update_id)
+            except Exception:  # a listener must never break the bot
+                log.exception("update-done listener failed")

@@ -44,6 +44,11 @@ class Pacer:
                 await self._sleep(delay)
             self._next = self._now() + self.interval
 
+    def hold_chat(self, chat_id: int, seconds: float) -> None:
+        """Telegram said 429 for this chat: its next message waits `seconds`, the others not."""
+        ready = self._now() + seconds
+        self._chat_tat[chat_id] = max(self._chat_tat.get(chat_id, 0.0), ready + self.tolerance)
+
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends until it has passed."""
         self._next = max(self._next, self._now() + seconds)

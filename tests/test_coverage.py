@@ -316,14 +316,24 @@ async def test_coordinator_sees_the_numbers_with_slash_coverage(bot):
                  invited=e.invited, booked=e.booked, visited=e.visited, declined=e.declined,
                  unreachable=e.unreachable, share=w.t.percent(e.share))
 
-    for name, e in per_class.items():
-        assert f"{name}\n{row_text(e)}" in text
+    # The school at a glance, a line per class ...
     assert f"{w('Hele school')}\n{row_text(school)}" in text
     assert "15%" in text  # 6 of the 41 pupils
+    for name, e in per_class.items():
+        assert w("{name}: {share} bezocht · nog niet bereikt {unreachable}", name=name, share=w.t.percent(e.share),
+                 unreachable=e.unreachable) in text
+    # ... and a button per class with its details.
+    for name, e in per_class.items():
+        await wilma.click(name, message=reply)
+        assert f"{name}\n{row_text(e)}" in wilma.last_text()
+        await wilma.click(w("Hele school"))
+        assert wilma.last_text() == text
+    await wilma.click(w("Per leerkracht"))
+    per_teacher = wilma.last_text()
     for name, (done, planned, hours) in teachers_expected(rt.settings.hours_per_visit).items():
         assert w("{name}: {done} bezocht, {planned} gepland, {hours} uur", name=name, done=done, planned=planned,
-                 hours=w.t.number(hours)) in text
-    assert "Marieke de Vries: 3 bezocht, 1 gepland, 6 uur" in text  # 3 visits at 2 hours
+                 hours=w.t.number(hours)) in per_teacher
+    assert "Marieke de Vries: 3 bezocht, 1 gepland, 6 uur" in per_teacher  # 3 visits at 2 hours
 
     # A teacher or a parent asking gets the pointer, not the numbers.
     marieke = bot.user("Marieke")

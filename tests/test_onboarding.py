@@ -199,8 +199,11 @@ async def test_unknown_command_text_and_forged_button_get_a_kind_word(bot):
     [reply] = await joost.send("x" * 4000)
     assert reply["text"].startswith("Ik werk vooral met knoppen")
 
+    # A language we do not speak is forged data like any other: the same kind answer, nothing changed.
     answer = await joost.press("v1:lang:xx")
-    assert answer["text"] == "Die taal ken ik niet. Kies een taal uit de lijst."
+    assert answer["text"] == "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
+    [reply] = await joost.send("/help")
+    assert reply["text"].startswith("Je krijgt van mij een uitnodiging")  # still Dutch
     answer = await joost.press("v9:book:1:2")
     assert answer["text"] == "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
 

@@ -11,7 +11,7 @@ from telegram import Update
 from bot import callbacks
 from bot.context import HomevisitContext
 from bot.dialogs import state as dialog_state
-from bot.dialogs.booking import refuse, show
+from bot.replies import edit_screen, refuse, show
 from bot.dialogs.period import _coordinator
 from bot.i18n import Translator
 from bot.keyboards import Screen, button, markup, rows
@@ -241,6 +241,6 @@ async def _edit(bot, chat_id: int, message_id: int | None, text: str) -> None:
     if message_id is None:
         return
     try:
-        await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
-    except Exception:  # "message is not modified" and the like: progress is best effort
-        log.debug("progress edit failed", exc_info=True)
+        await edit_screen(bot, chat_id, message_id, Screen(text))
+    except Exception:  # the message was deleted, the chat blocked the bot: progress is best effort
+        log.warning("progress message of a broadcast could not be updated", exc_info=True)

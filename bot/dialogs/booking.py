@@ -15,6 +15,7 @@ from bot.context import HomevisitContext
 from bot.dialogs import state as dialog_state
 from bot.i18n import Translator
 from bot.keyboards import Screen, button, markup, rows
+from bot.replies import refuse, show
 from bot.services import availability, booking
 from bot.services.invitations import DECLINE_REASONS, NotAllowed, InvitationView, view_for_guardian
 from bot.services.slots import Slot, by_day, slot_start_from_key
@@ -146,19 +147,6 @@ async def _view(update: Update, context: HomevisitContext, invitation_id: int) -
     except NotAllowed:
         await refuse(update, context)
         return None
-
-
-async def refuse(update: Update, context: HomevisitContext) -> None:
-    """A press by someone who may not act on this object: change nothing, reveal nothing."""
-    log.warning("refused button %r from user %s", update.callback_query.data, update.effective_user.id)
-    await update.callback_query.answer(context.t._("Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."),
-                                       show_alert=True)
-
-
-async def show(update: Update, screen: Screen) -> None:
-    query = update.callback_query
-    await query.answer()
-    await query.edit_message_text(screen.text, reply_markup=screen.markup)
 
 
 async def _current(update: Update, context: HomevisitContext, view: InvitationView, version: int) -> bool:

@@ -10,7 +10,8 @@ from telegram import Update
 from bot import callbacks
 from bot.context import HomevisitContext
 from bot.dialogs import state as dialog_state
-from bot.dialogs.booking import refuse, show
+from bot.paging import Page, page_screen, paginate
+from bot.replies import put, refuse, reply, show
 from bot.i18n import N_, Translator
 from bot.keyboards import Screen, button, markup, rows
 from bot.services import notes
@@ -19,6 +20,9 @@ from bot.services.notes import NoteLocked, NoteView, Reader
 from db.models import FOLLOW_UP_KINDS
 
 log = logging.getLogger(__name__)
+
+BUTTONS_PER_PAGE = 10
+LABEL_MAX = 60  # characters of a list button's label
 
 OUTCOME_LABELS = {
     "done": N_("Bezoek gedaan"),
@@ -47,20 +51,30 @@ async def start(update: Update, context: HomevisitContext) -> None:
     if staff is None or not context.who.is_teacher:
         await update.effective_message.reply_text(t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
         return
-    items = await notes.visits_to_note(context.session, staff.id, context.runtime.clock.now())
-    if not items:
-        await update.effective_message.reply_text(t._("Er zijn nog geen bezoeken om een notitie over te schrijven."))
+    await reply(update, await _visits_screen(context, 0))
+
+
+async def on_visits_page(update: Update, context: HomevisitContext) -> None:
+    """ntp:<page>: another page of the visits to write a note about."""
+    if _staff(context) is None or not context.who.is_teacher:
+        await refuse(update, context)
         return
-    buttons = []
-    for item in items[:15]:
-        label = f"{t.short_day(item.appointment.starts_at)} {t.time(item.appointment.starts_at)} " \
-                f"{', '.join(item.children)}"
-        if item.note_id:
-            buttons.append(button("👁 " + label, "nv", item.note_id))
-        else:
-            buttons.append(button("📝 " + label, "nt", item.appointment.id))
-    await update.effective_message.reply_text(t._("Over welk bezoek? Vandaag en de laatste weken:"),
-                                              reply_markup=markup(*rows(buttons, 1)))
+    await show(update, await _visits_screen(context, int(callbacks.parse(update.callback_query.data).args[0])))
+
+
+async def _visits_screen(context: HomevisitContext, index: int) -> Screen:
+    t = context.t
+    items = await notes.visits_to_note(context.session, context.who.staff.id, context.runtime.clock.now())
+    if not items:
+        return Screen(t._("Er zijn nog geen bezoeken om een notitie over te schrijven."))
+    labels = [f"{t.short_day(i.appointment.starts_at)} {t.time(i.appointment.starts_at)} {', '.join(i.children)}"
+              for i in items]
+    page = paginate(labels, index, most=BUTTONS_PER_PAGE)
+    buttons = [button("👁 " + labels[k][:LABEL_MAX], "nv", items[k].note_id) if items[k].note_id
+               else button("📝 " + labels[k][:LABEL_MAX], "nt", items[k].appointment.id)
+               for k in range(page.start, page.end)]
+    return page_screen(t, t._("Over welk bezoek? Vandaag en de laatste weken:"), [], page, "ntp",
+                       buttons=rows(buttons, 1))
 
 
 async def on_pick(update: Update, context: HomevisitContext) -> None:
@@ -119,14 +133,7 @@ async def _ask(update: Update, context: HomevisitContext, draft: dict, *, edit: 
     text = t._("Vraag {number} van {total}: {question}\n\nTyp je antwoord of stuur een spraakbericht.").format(
         number=index + 1, total=len(questions), question=questions[index].text(t))
     screen = Screen(text, markup([button("⏭ " + t._("Overslaan"), "nq", draft["appointment"], index)]))
-    await _put(update, screen, edit)
-
-
-async def _put(update: Update, screen: Screen, edit: bool) -> None:
-    if edit and update.callback_query is not None:
-        await show(update, screen)
-    else:
-        await update.effective_message.reply_text(screen.text, reply_markup=screen.markup)
+    await put(update, screen, edit=edit)
 
 
 async def _draft(context: HomevisitContext, appointment_id: int | None = None) -> dict | None:
@@ -188,8 +195,9 @@ async def _follow_up_menu(update: Update, context: HomevisitContext, draft: dict
               for k, text in draft["follow_ups"]]
     buttons = [button(f"{FOLLOW_UP_ICONS[k]} {t._(FOLLOW_UP_LABELS[k])}" + (" ✓" if k in chosen else ""),
                       "nf", draft["appointment"], k) for k in FOLLOW_UP_KINDS]
-    await _put(update, Screen("\n".join(lines), markup(*rows(buttons, 2),
-                                                      [button("✔️ " + t._("Klaar"), "nd", draft["appointment"])])), edit)
+    await put(update, Screen("\n".join(lines), markup(*rows(buttons, 2),
+                                                     [button("✔️ " + t._("Klaar"), "nd", draft["appointment"])])),
+              edit=edit)
 
 
 async def on_follow_up(update: Update, context: HomevisitContext) -> None:
@@ -343,19 +351,35 @@ async def _save_change(update: Update, context: HomevisitContext, draft: dict, a
 
 
 async def coordinator_notes(update: Update, context: HomevisitContext) -> None:
-    """/notes for the coordinator: the latest notes; reading one is logged."""
-    t = context.t
+    """/notes for the coordinator: the notes, newest first, a page at a time; reading one is logged."""
     if not context.who.is_coordinator:
-        await update.effective_message.reply_text(t._("Dit is voor de coördinator. Kijk bij /help wat je kunt doen."))
+        await update.effective_message.reply_text(
+            context.t._("Dit is voor de coördinator. Kijk bij /help wat je kunt doen."))
         return
-    recent = await notes.recent_notes(context.session, context.runtime.school_id)
-    if not recent:
-        await update.effective_message.reply_text(t._("Er zijn nog geen notities."))
+    await reply(update, await _notes_screen(context, 0))
+
+
+async def on_notes_page(update: Update, context: HomevisitContext) -> None:
+    """nlp:<page>"""
+    if not context.who.is_coordinator:
+        await refuse(update, context)
         return
+    await show(update, await _notes_screen(context, int(callbacks.parse(update.callback_query.data).args[0])))
+
+
+async def _notes_screen(context: HomevisitContext, index: int) -> Screen:
+    t = context.t
+    total = await notes.count_notes(context.session, context.runtime.school_id)
+    if not total:
+        return Screen(t._("Er zijn nog geen notities."))
+    pages = max(1, -(-total // BUTTONS_PER_PAGE))
+    index = max(0, min(index, pages - 1))
+    shown = await notes.recent_notes(context.session, context.runtime.school_id, limit=BUTTONS_PER_PAGE,
+                                     offset=index * BUTTONS_PER_PAGE)
     buttons = [button(f"👁 {t.short_day(a.starts_at)} · {t._(OUTCOME_LABELS[n.outcome])} · #{n.id}", "nv", n.id)
-               for n, a in recent]
-    await update.effective_message.reply_text(t._("De laatste notities. Wie een notitie opent, staat in het logboek."),
-                                              reply_markup=markup(*rows(buttons, 1)))
+               for n, a in shown]
+    return page_screen(t, t._("De laatste notities. Wie een notitie opent, staat in het logboek."), [],
+                       Page(index, pages, 0, len(shown)), "nlp", buttons=rows(buttons, 1))
 
 
 async def follow_ups(update: Update, context: HomevisitContext) -> None:
@@ -364,26 +388,36 @@ async def follow_ups(update: Update, context: HomevisitContext) -> None:
     if staff is None:
         await update.effective_message.reply_text(t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
         return
-    await _follow_ups_screen(update, context, edit=False)
+    await reply(update, await _follow_ups_screen(context, 0))
 
 
-async def _follow_ups_screen(update: Update, context: HomevisitContext, *, edit: bool, lead: str = "") -> None:
+async def on_follow_ups_page(update: Update, context: HomevisitContext) -> None:
+    """fup:<page>"""
+    if _staff(context) is None:
+        await refuse(update, context)
+        return
+    await show(update, await _follow_ups_screen(context, int(callbacks.parse(update.callback_query.data).args[0])))
+
+
+async def _follow_ups_screen(context: HomevisitContext, index: int, lead: str = "") -> Screen:
     t = context.t
     items = await notes.open_follow_ups(context.session, context.who.staff.id)
     if not items:
-        await _put(update, Screen(((lead + "\n\n") if lead else "") + t._("Geen open afspraken. Goed bezig!")), edit)
-        return
-    lines = ([lead, ""] if lead else []) + [t.ngettext("Open afspraak ({count}):", "Open afspraken ({count}):",
-                                                        len(items)).format(count=len(items))]
-    buttons = []
-    for f, children in items:
-        label = f"{FOLLOW_UP_ICONS[f.kind]} {t._(FOLLOW_UP_LABELS[f.kind])} – {', '.join(children)}"
-        lines.append(label + (f": {f.text}" if f.text else ""))
-        buttons.append(button("✅ " + label[:50], "fd", f.id))
-    await _put(update, Screen("\n".join(lines), markup(*rows(buttons, 1))), edit)
+        return Screen(((lead + "\n\n") if lead else "") + t._("Geen open afspraken. Goed bezig!"))
+    labels = [f"{FOLLOW_UP_ICONS[f.kind]} {t._(FOLLOW_UP_LABELS[f.kind])} – {', '.join(children)}"
+              for f, children in items]
+    lines = [label + (f": {f.text}" if f.text else "") for label, (f, _) in zip(labels, items)]
+    page = paginate(lines, index, most=BUTTONS_PER_PAGE, separator="\n")
+    header = t.ngettext("Open afspraak ({count}):", "Open afspraken ({count}):", len(items)).format(count=len(items))
+    buttons = [button("✅ " + labels[k][:LABEL_MAX], "fd", items[k][0].id, page.index)
+               for k in range(page.start, page.end)]
+    screen = page_screen(t, header, lines[page.start:page.end], page, "fup", buttons=rows(buttons, 1),
+                         separator="\n")
+    return Screen(f"{lead}\n\n{screen.text}", screen.markup) if lead else screen
 
 
 async def on_follow_up_done(update: Update, context: HomevisitContext) -> None:
+    """fd:<follow-up>:<page>: tick it off and show the same page again."""
     data = callbacks.parse(update.callback_query.data)
     staff = _staff(context)
     try:
@@ -391,4 +425,4 @@ async def on_follow_up_done(update: Update, context: HomevisitContext) -> None:
     except NotAllowed:
         await refuse(update, context)
         return
-    await _follow_ups_screen(update, context, edit=True, lead="✅ " + context.t._("Afgevinkt."))
+    await show(update, await _follow_ups_screen(context, data.int_arg(1), lead="✅ " + context.t._("Afgevinkt.")))

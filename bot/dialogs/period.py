@@ -10,7 +10,7 @@ from telegram import Update
 from bot import callbacks
 from bot.context import HomevisitContext
 from bot.dialogs import state as dialog_state
-from bot.dialogs.booking import refuse, show
+from bot.replies import refuse, show
 from bot.i18n import Translator
 from bot.keyboards import Screen, button, markup, rows
 from bot.services import invitations, periods

@@ -9,7 +9,8 @@ from telegram import Update
 
 from bot import callbacks
 from bot.context import HomevisitContext
-from bot.dialogs.booking import refuse, show
+from bot.paging import page_screen, paginate
+from bot.replies import refuse, reply, show
 from bot.i18n import Translator
 from bot.keyboards import Screen, button, markup, rows
 from bot.services import availability, booking
@@ -20,6 +21,8 @@ from bot.texts import TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when
 from db.models import ACTIVE_APPOINTMENT_STATES, Appointment
 
 log = logging.getLogger(__name__)
+
+AGENDA_PER_PAGE = 10  # visits a page, each with its cancel button
 
 
 def request_screen(t: Translator, v: InvitationView, appointment: Appointment, guardian_name: str,
@@ -136,41 +139,58 @@ async def on_propose_slot(update: Update, context: HomevisitContext) -> None:
         await show(update, Screen(t._("Dit verzoek is intussen veranderd of afgezegd. Kijk bij /agenda hoe het nu staat.")))
 
 
-async def agenda(update: Update, context: HomevisitContext) -> None:
-    staff = context.who.staff
+def _agenda_line(t: Translator, item: booking.AgendaItem) -> str:
+    a = item.appointment
+    status = {"confirmed": "✅", "requested": "⏳", "proposed": "🔄"}[a.status]
+    phones = ", ".join(p for _, p in item.guardians if p)
+    names = ", ".join(n for n, _ in item.guardians)
+    line = t._("{status} {time} {children} – {guardians} – {where}").format(
+        status=status, time=t.time(a.starts_at), children=t.isolate(", ".join(item.children)),
+        guardians=t.isolate(names), where=venue_phrase(t, a.venue, a.place, for_teacher=True))
+    return line + (" – 📞 " + t.isolate(phones) if phones else "")
+
+
+async def _agenda_screen(context: HomevisitContext, index: int) -> Screen:
     t = context.t
-    if staff is None:
-        await update.effective_message.reply_text(t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
-        return
     now = context.runtime.clock.now()
-    items = await booking.agenda(context.session, staff.id, now - timedelta(hours=12))
+    items = await booking.agenda(context.session, context.who.staff.id, now - timedelta(hours=12))
     if not items:
-        await update.effective_message.reply_text(t._("Er staan nog geen huisbezoeken in je agenda."))
-        return
-    lines = [t.ngettext("Je agenda: {count} huisbezoek", "Je agenda: {count} huisbezoeken", len(items)).format(
-        count=len(items))]
-    cancel_buttons = []
-    current_day = None
-    for item in items:
-        a = item.appointment
-        day = a.starts_at.astimezone(t.tz).date()
-        if day != current_day:
-            lines.append("\n" + t.day(day))
-            current_day = day
-        status = {"confirmed": "✅", "requested": "⏳", "proposed": "🔄"}[a.status]
-        phones = ", ".join(p for _, p in item.guardians if p)
-        names = ", ".join(n for n, _ in item.guardians)
-        line = t._("{status} {time} {children} – {guardians} – {where}").format(
-            status=status, time=t.time(a.starts_at), children=t.isolate(", ".join(item.children)),
-            guardians=t.isolate(names), where=venue_phrase(t, a.venue, a.place, for_teacher=True))
-        if phones:
-            line += " – 📞 " + t.isolate(phones)
-        lines.append(line)
-        if a.starts_at > now and len(cancel_buttons) < 10:
+        return Screen(t._("Er staan nog geen huisbezoeken in je agenda."))
+    days = [t.day(i.appointment.starts_at.astimezone(t.tz).date()) for i in items]
+    lines = [_agenda_line(t, i) for i in items]
+    # Sized with its day's heading: a page may start with any item.
+    page = paginate([f"{d}\n{line}" for d, line in zip(days, lines)], index, most=AGENDA_PER_PAGE, separator="\n")
+    body, cancel_buttons, current_day = [], [], None
+    for i in range(page.start, page.end):
+        if days[i] != current_day:
+            body.append("\n" + days[i])
+            current_day = days[i]
+        body.append(lines[i])
+        a = items[i].appointment
+        if a.starts_at > now:
             cancel_buttons.append(button("✖️ " + t._("Afzeggen: {day} {time}").format(
                 day=t.short_day(a.starts_at), time=t.time(a.starts_at)), "tx", a.id))
-    lines.append("\n" + t._("✅ bevestigd · ⏳ wacht op jou · 🔄 voorgesteld aan het gezin"))
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=markup(*rows(cancel_buttons, 1)))
+    header = t.ngettext("Je agenda: {count} huisbezoek", "Je agenda: {count} huisbezoeken", len(items)).format(
+        count=len(items))
+    legend = "\n" + t._("✅ bevestigd · ⏳ wacht op jou · 🔄 voorgesteld aan het gezin")
+    return page_screen(t, header, body, page, "agp", separator="\n",
+                       footer=legend, buttons=rows(cancel_buttons, 1))
+
+
+async def agenda(update: Update, context: HomevisitContext) -> None:
+    if context.who.staff is None:
+        await update.effective_message.reply_text(
+            context.t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
+        return
+    await reply(update, await _agenda_screen(context, 0))
+
+
+async def on_agenda_page(update: Update, context: HomevisitContext) -> None:
+    """agp:<page>"""
+    if context.who.staff is None:
+        await refuse(update, context)
+        return
+    await show(update, await _agenda_screen(context, int(callbacks.parse(update.callback_query.data).args[0])))
 
 
 async def on_cancel_start(update: Update, context: HomevisitContext) -> None:

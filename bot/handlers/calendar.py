@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import HomevisitContext
-from bot.dialogs.booking import refuse, show
+from bot.replies import refuse, show
 from bot.keyboards import Screen, button, markup
 from bot.services import calendar
 

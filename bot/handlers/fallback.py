@@ -4,9 +4,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.context import HomevisitContext
+from bot.replies import is_not_modified
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,14 @@ async def stale_button(update: Update, context: HomevisitContext) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if is_not_modified(context.error):  # an edit that changed nothing: the screen is already right
+        log.info("an edit changed nothing (a double tap)")
+        if isinstance(update, Update) and update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                pass
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 
 from bot.context import HomevisitContext
-from bot.dialogs.booking import refuse, show
+from bot.replies import refuse, show
 from bot.keyboards import Screen, button, markup
 from bot.services.privacy import forget_guardian
 

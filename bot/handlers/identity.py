@@ -1,10 +1,9 @@
-"""Group -1: handle each update once, and learn who is talking and in which language."""
+"""Groups -3 and -2: handle each update once, and learn who is talking and in which language."""
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
@@ -15,19 +14,19 @@ from db.models import ProcessedUpdate
 log = logging.getLogger(__name__)
 
 
-_RECORD = insert(ProcessedUpdate.__table__)
+_HANDLED = select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == bindparam("update_id"))
 
 
 async def once_per_update(update: Update, context: HomevisitContext) -> None:
-    """Drop an update that was already handled (Telegram re-delivers unanswered ones)."""
-    session = context.session
-    try:
-        await session.execute(_RECORD, {"update_id": update.update_id, "processed_at": context.runtime.clock.now()})
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
+    """Drop an update whose handling was completed before (Telegram re-delivers what it
+    thinks we missed). Completion, not arrival, is recorded (`UpdateScope.completed`): an
+    update whose worker died half-way is handled again, and the buttons' versions make a
+    replay of what did happen harmless."""
+    handled = (await context.session.execute(_HANDLED, {"update_id": update.update_id})).first()
+    await context.session.commit()  # end the read: the handlers start afresh
+    if handled is not None:
         log.info("update %s already handled; skipped", update.update_id)
-        raise ApplicationHandlerStop from None
+        raise ApplicationHandlerStop
 
 
 async def load_identity(update: Update, context: HomevisitContext) -> None:

@@ -8,7 +8,9 @@ from telegram import Update
 
 from bot import callbacks, keyboards
 from bot.context import HomevisitContext
+from bot.keyboards import Screen
 from bot.menus import set_chat_menu
+from bot.replies import show
 from bot.services import accounts
 
 log = logging.getLogger(__name__)
@@ -39,12 +41,9 @@ async def choose(update: Update, context: HomevisitContext) -> None:
     context.scope.who = who
     context.scope.translator = rt.translator(who.language(rt.settings.default_language))
     t = context.t
-    await query.answer()
     if who.is_known and who.language(rt.settings.default_language) != before.language(rt.settings.default_language):
         # The person's own command menu follows; it need not hold up the reply.
         context.application.create_task(set_chat_menu(context.bot, rt, update.effective_chat.id, who),
                                         name="chat-menu")
-    await query.edit_message_text(
-        t._("Goed! Ik schrijf je voortaan in het Nederlands."),
-        reply_markup=keyboards.language_menu(context.runtime.catalogs.languages, t.language),
-    )
+    await show(update, Screen(t._("Goed! Ik schrijf je voortaan in het Nederlands."),
+                              keyboards.language_menu(context.runtime.catalogs.languages, t.language)))

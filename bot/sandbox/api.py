@@ -18,6 +18,45 @@ from aiohttp import web
 JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options",
                "reply_parameters"}
 
+# What Telegram refuses, and the descriptions it answers with.
+MAX_TEXT = 4096  # UTF-16 code units, after entities are parsed
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes
+MAX_BUTTONS = 100
+NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message")
+
+
+def utf16_length(text: str) -> int:
+    """Telegram counts text in UTF-16 code units: an emoji outside the BMP counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def check_markup(markup: Any) -> None:
+    """Refuse an inline keyboard as Telegram does: too many buttons, or callback data too long."""
+    if not markup:
+        return
+    if not isinstance(markup, dict):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    rows = markup.get("inline_keyboard", [])
+    buttons = [b for row in rows for b in row]
+    if len(buttons) > MAX_BUTTONS:
+        raise ApiError(400, "Bad Request: reply markup is too long")
+    for b in buttons:
+        if "callback_data" not in b and "url" not in b:
+            raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+        data = b.get("callback_data")
+        if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+            raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+def check_text(text: str, limit: int = MAX_TEXT, what: str = "message") -> None:
+    if not text.strip():
+        raise ApiError(400, f"Bad Request: {what} text is empty")
+    if utf16_length(text) > limit:
+        raise ApiError(400, "Bad Request: message is too long" if what == "message"
+                       else "Bad Request: message caption is too long")
+
 
 @dataclass
 class Call:
@@ -86,6 +125,10 @@ class BotAPIDouble:
         self.held = 0
         self.dropped = 0
         self.drop_held = False  # on release, held messages are lost instead of delivered
+        self.not_modified = 0  # edits refused because they changed nothing (a double tap)
+        # Calls of these methods wait until their event is set (a moment to kill the bot at).
+        self.holds: dict[str, asyncio.Event] = {}
+        self.held_calls: list[Call] = []
 
     # -- server ----------------------------------------------------------------
     async def start(self) -> str:
@@ -110,6 +153,9 @@ class BotAPIDouble:
         method = request.match_info["method"]
         params = await _read_params(request)
         self.calls.append(Call(method, params, time.monotonic()))
+        if method in self.holds:
+            self.held_calls.append(self.calls[-1])
+            await self.holds[method].wait()
         if method in ("sendMessage", "sendDocument") and self.hold_sends is not None:
             self.held += 1
             await self.hold_sends.wait()
@@ -199,10 +245,9 @@ class BotAPIDouble:
         chat_id = _int(params.get("chat_id"))
         self._flood_check(chat_id)
         text = params.get("text") or ""
-        if not text.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        if len(text) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
+        if not params.get("_caption"):
+            check_text(text)
+        check_markup(params.get("reply_markup"))
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -223,7 +268,10 @@ class BotAPIDouble:
         document = params.get("document")
         if not hasattr(document, "file"):
             raise ApiError(400, "Bad Request: there is no document in the request")
-        message = await self._m_sendMessage({**params, "text": params.get("caption") or "📎"})
+        caption = params.get("caption") or ""
+        if caption:
+            check_text(caption, MAX_CAPTION, "caption")
+        message = await self._m_sendMessage({**params, "text": caption or "📎", "_caption": True})
         message["caption"] = params.get("caption") or ""
         message["document"] = {"file_name": document.filename, "file_id": f"doc-{message['message_id']}",
                                "file_unique_id": f"u{message['message_id']}", "mime_type": "text/calendar"}
@@ -231,34 +279,46 @@ class BotAPIDouble:
         return message
 
     async def _m_editMessageText(self, params: dict) -> dict:
-        message = self._find(params)
-        message["text"] = params.get("text") or ""
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
-        else:
-            message.pop("reply_markup", None)
+        text = params.get("text") or ""
+        check_text(text)
+        check_markup(params.get("reply_markup"))
+        message = self._find(params, text=text, markup=params.get("reply_markup") or None)
+        message["text"] = text
+        self._set_markup(message, params.get("reply_markup"))
         message["edit_date"] = int(time.time())
         return message
 
     async def _m_editMessageReplyMarkup(self, params: dict) -> dict:
-        message = self._find(params)
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        check_markup(params.get("reply_markup"))
+        message = self._find(params, markup=params.get("reply_markup") or None)
+        self._set_markup(message, params.get("reply_markup"))
+        return message
+
+    @staticmethod
+    def _set_markup(message: dict, markup: dict | None) -> None:
+        if markup:
+            message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)
-        return message
 
     async def _m_answerCallbackQuery(self, params: dict) -> bool:
         self.callback_answers[str(params.get("callback_query_id"))] = params
         return True
 
-    def _find(self, params: dict) -> dict:
+    _UNCHANGED = object()
+
+    def _find(self, params: dict, *, text: Any = _UNCHANGED, markup: Any = _UNCHANGED) -> dict:
+        """The message an edit is for; refused as Telegram does when the edit changes nothing."""
         chat_id = _int(params.get("chat_id"))
         message_id = _int(params.get("message_id"))
         log = self.chats.get(chat_id, ChatLog())
         message = log.messages.get(message_id)
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
+        same_text = text is self._UNCHANGED or text == message.get("text")
+        if same_text and markup == message.get("reply_markup"):
+            self.not_modified += 1
+            raise ApiError(400, NOT_MODIFIED)
         log.touch(message_id)
         self.events.append((chat_id, message_id, "edited"))
         return message

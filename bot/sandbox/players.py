@@ -82,6 +82,19 @@ class BotUnderTest:
         await self.drain()
         return update_id
 
+    async def wait_done(self, update_ids: list[int]) -> None:
+        """Wait until the bot has finished (or dropped) each of these pushed updates."""
+        loop = asyncio.get_running_loop()
+        waiting = []
+        for update_id in update_ids:
+            if update_id not in self._finished:
+                future = self._done.setdefault(update_id, loop.create_future())
+                waiting.append(future)
+        try:
+            await asyncio.wait_for(asyncio.gather(*waiting), WAIT_SECONDS * 4)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"the bot did not finish {len(waiting)} updates in time") from None
+
     async def drain(self) -> int:
         """Send every outbox message that is due now (what the scheduler's tick does)."""
         return await self.app.bot_data["outbox"].dispatch_due()
@@ -106,8 +119,8 @@ class TgUser:
         return user
 
     # -- acting ----------------------------------------------------------------
-    async def send(self, text: str) -> list[dict]:
-        """Type and send a message; returns the bot's new messages to this chat."""
+    def message_update(self, text: str) -> dict:
+        """The update Telegram would send when this person types `text`."""
         message = {
             "message_id": int(time.time() * 1000) % 2_000_000_000,
             "date": int(time.time()),
@@ -118,8 +131,12 @@ class TgUser:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"message": message}
+
+    async def send(self, text: str) -> list[dict]:
+        """Type and send a message; returns the bot's new messages to this chat."""
         before = len(self.messages())
-        await self.bot.deliver({"message": message})
+        await self.bot.deliver(self.message_update(text))
         return self.messages()[before:]
 
     async def send_voice(self, seconds: int = 12) -> list[dict]:

@@ -37,6 +37,7 @@ class Row:
     unreachable: int = 0  # no guardian reachable on Telegram
     decline_reasons: Counter = field(default_factory=Counter)
     pupils_visited: int = 0
+    class_id: int | None = None  # None for the school's row
 
     @property
     def share_visited(self) -> float:
@@ -132,7 +133,7 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
     teacher_of_class = {c.id: c.teacher_id for c in classes}
     result_classes = []
     for cls in classes:
-        row = Row(cls.name)
+        row = Row(cls.name, class_id=cls.id)
         count(row, [p for p, c in class_of.items() if c == cls.id], lambda p: teacher_of_class[class_of[p]])
         result_classes.append(row)
     school = Row("*")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.booking import cancel_appointment
@@ -177,12 +177,19 @@ async def read(session: AsyncSession, note_id: int, reader: Reader, now: datetim
                     is_author and now - note.created_at <= EDIT_WINDOW)
 
 
-async def recent_notes(session: AsyncSession, school_id: int, limit: int = 30) -> list[tuple[Note, Appointment]]:
+async def recent_notes(session: AsyncSession, school_id: int, limit: int = 30,
+                       offset: int = 0) -> list[tuple[Note, Appointment]]:
+    """The school's notes, newest visit first (for the coordinator's list, a page at a time)."""
     rows = await session.execute(
         select(Note, Appointment).join(Appointment, Appointment.id == Note.appointment_id)
-        .where(Note.school_id == school_id).order_by(Appointment.starts_at.desc()).limit(limit)
+        .where(Note.school_id == school_id).order_by(Appointment.starts_at.desc(), Note.id.desc())
+        .limit(limit).offset(offset)
     )
     return list(rows.all())
+
+
+async def count_notes(session: AsyncSession, school_id: int) -> int:
+    return await session.scalar(select(func.count()).select_from(Note).where(Note.school_id == school_id)) or 0
 
 
 async def open_follow_ups(session: AsyncSession, teacher_id: int) -> list[tuple[FollowUp, tuple[str, ...]]]:
