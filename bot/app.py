@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-
-from sqlalchemy import delete, select
 
 from telegram import Bot, Update
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -28,7 +26,8 @@ from bot.dialogs import booking as booking_dialog
 from bot.dialogs import note as note_dialog
 from bot.dialogs import period as period_dialog
 from bot.dialogs import teacher as teacher_dialog
-from bot.handlers import calendar, calllist, guard, coverage, fallback, forget, help as help_handlers, identity, language, start, text, visits
+from bot.handlers import (calendar, calllist, coverage, fallback, forget, guard, help as help_handlers, identity,
+                          language, membership, start, text, visits)
 from bot.intake import FairUpdateProcessor
 from bot.outbox import Dispatcher
 from bot.reply_limits import ReplyRateLimiter
@@ -36,11 +35,8 @@ from bot.transport import AiohttpRequest
 from bot.i18n import Catalogs
 from bot.menus import set_default_menus
 from bot.runtime import Runtime
-from bot.services.nudges import plan_nudges
+from bot.services import planner
 from bot.services.schools import ensure_school
-from bot.services import notes
-from bot.services.outbox import enqueue
-from db.models import FollowUp, OutboxMessage, ProcessedUpdate, Staff
 from db.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -59,6 +55,7 @@ def register_handlers(app: HomevisitApplication) -> None:
     app.add_handler(TypeHandler(Update, guard.check_button), group=-1)
 
     private = filters.ChatType.PRIVATE
+    app.add_handler(ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", help_handlers.show_help, filters=private))
     app.add_handler(CommandHandler(["language", "taal"], language.show_menu, filters=private))
@@ -149,40 +146,11 @@ async def _outbox_tick(context: HomevisitContext) -> None:
 
 
 async def plan(rt: Runtime) -> int:
-    """What the planner tick does: queue the nudges that are due (reminders are queued
-    with the confirmation itself)."""
-    now = rt.clock.now()
+    """What the planner tick does (bot/services/planner.py), with this runtime's settings."""
+    s = rt.settings
     async with rt.sessionmaker() as session:
-        queued = await plan_nudges(session, rt.school_id, now, rt.ladder, today=now.astimezone(rt.settings.tz).date())
-        queued += await notes.plan_note_prompts(session, rt.school_id, now)
-        queued += await plan_weekly_follow_ups(session, rt, now)
-        await notes.purge(session, rt.school_id, now, rt.settings.note_retention_months)
-        # Telegram re-delivers an update for about a day at most; a week of ids is plenty.
-        await session.execute(delete(ProcessedUpdate).where(
-            ProcessedUpdate.processed_at < rt.clock.now() - timedelta(days=7)))
-        await session.commit()
-        return queued
-
-
-async def plan_weekly_follow_ups(session, rt: Runtime, now) -> int:
-    """On Monday mornings, teachers with open follow-ups get a short overview."""
-    local = now.astimezone(rt.settings.tz)
-    if local.weekday() != 0 or local.time() < rt.settings.teacher_overview_at:
-        return 0
-    week = local.strftime("%G-%V")
-    queued = 0
-    for teacher_id, account_id in (await session.execute(
-        select(Staff.id, Staff.account_id).where(Staff.school_id == rt.school_id, Staff.account_id.is_not(None),
-                                                 Staff.id.in_(select(FollowUp.teacher_id)
-                                                              .where(FollowUp.done_at.is_(None))))
-    )).all():
-        key = f"fu:{teacher_id}:{week}"
-        if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is None:
-            enqueue(session, school_id=rt.school_id, account_id=account_id, kind="follow_ups_weekly",
-                    payload={"teacher": teacher_id}, due_at=now, now=now, dedupe_key=key)
-            queued += 1
-    await session.commit()
-    return queued
+        return await planner.plan(session, rt.school_id, rt.clock.now(), tz=s.tz, ladder=rt.ladder,
+                                  overview_at=s.teacher_overview_at, note_retention_months=s.note_retention_months)
 
 
 async def _planner_tick(context: HomevisitContext) -> None:
@@ -191,6 +159,12 @@ async def _planner_tick(context: HomevisitContext) -> None:
 
 
 async def _post_shutdown(app: HomevisitApplication) -> None:
+    dispatcher: Dispatcher | None = app.bot_data.pop("outbox", None)
+    if dispatcher is not None:
+        try:
+            await dispatcher.release_lease()  # another worker may send at once
+        except Exception:  # the database is gone: the lease runs out by itself
+            log.warning("could not release the outbox lease", exc_info=True)
     outbox_bot = app.bot_data.pop("outbox_bot", None)
     if outbox_bot is not None:
         await outbox_bot.shutdown()

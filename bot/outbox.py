@@ -1,14 +1,22 @@
 """The outbox dispatcher: claims due rows, renders them in the reader's current
 language, sends them through Telegram within its flood limits, and records the result.
 
+- One worker at a time sends for a bot: Telegram's limits are per bot, not per process.
+  The right to send is a lease in the database (`outbox_leases`), renewed while the
+  worker sends and taken over by another when it is not renewed (a dead worker).
 - Claiming is one `UPDATE ... RETURNING` (with `FOR UPDATE SKIP LOCKED` on PostgreSQL),
-  so two dispatchers, in one process or two, never take the same row.
-- A claim is a lease: a row left in `sending` by a worker that died is taken again
+  so even two dispatchers never take the same row. Claim, commit, send, then record the
+  result in a short transaction of its own: no transaction is open while a message
+  waits for the pacer or for Telegram (on SQLite that would hold the write lock).
+- A claim is a lease too: a row left in `sending` by a worker that died is taken again
   when the lease has run out. A message that reached Telegram just before the crash
   can then go out twice; that window is one HTTP round trip (at-least-once).
 - 429: everyone waits `retry_after`, and the row is due again after it.
-  Network errors and 5xx: capped exponential backoff. 403: the chat blocked the bot;
-  the account is marked unreachable and nothing more is sent to it.
+  Network errors, 5xx and unexpected errors: capped exponential backoff. After
+  MAX_ATTEMPTS (however they ended, a dead worker's included) the row is parked as
+  `failed` with the reason: the coordinator sees the count and can retry them.
+  403: the chat blocked the bot; the account is marked unreachable.
+- A text longer than Telegram takes goes out as several messages, never cut.
 - Quiet hours (school time): rows marked `quiet` wait for the morning.
 
 APScheduler only ticks it; an update that wrote outbox rows also kicks it.
@@ -17,25 +25,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Awaitable, Callable
+
+import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select, update
 from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.notices import RENDERERS
+from bot.notices import RENDERERS, Rendered
 from bot.ratelimit import Pacer
+from bot.replies import split_text, utf16_length
 from bot.runtime import Runtime
 from bot.services import accounts
 from bot.services.humane import in_quiet_hours
-from db.models import Account, OutboxMessage
+from db.inserts import insert_or_ignore
+from bot.services.outbox import BLOCKED
+from db.models import Account, OutboxLease, OutboxMessage
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
 SENDERS = 8  # messages in flight at once
+MAX_CAPTION = 1024  # Telegram's limit for a document's caption
 
 BatchListener = Callable[[list[int]], Awaitable[None]]
 
@@ -52,12 +67,43 @@ class Dispatcher:
         self.after_batch: list[BatchListener] = []
         self._lock = asyncio.Lock()
         self._senders = asyncio.Semaphore(SENDERS)
+        token = s.bot_token or ""
+        self.lease_name = f"bot:{token.split(':')[0]}"
+        self.holder = uuid.uuid4().hex
+
+    async def hold_lease(self) -> bool:
+        """Take or renew the right to send for this bot; False while another worker holds it."""
+        now = self.rt.clock.now()
+        until = now + self.lease
+        async with self.rt.sessionmaker() as session:
+            renewed = await session.execute(
+                update(OutboxLease)
+                .where(OutboxLease.name == self.lease_name,
+                       or_(OutboxLease.holder == self.holder, OutboxLease.expires_at < now))
+                .values(holder=self.holder, expires_at=until).execution_options(synchronize_session=False))
+            held = renewed.rowcount == 1 or await insert_or_ignore(
+                session, OutboxLease.__table__, {"name": self.lease_name, "holder": self.holder, "expires_at": until},
+                on=("name",))
+            await session.commit()
+        return held
+
+    async def release_lease(self) -> None:
+        """Stopping: another worker may send at once instead of waiting out the lease."""
+        async with self.rt.sessionmaker() as session:
+            await session.execute(
+                update(OutboxLease).where(OutboxLease.name == self.lease_name, OutboxLease.holder == self.holder)
+                .values(expires_at=self.rt.clock.now() - timedelta(seconds=1))
+                .execution_options(synchronize_session=False))
+            await session.commit()
 
     async def dispatch_due(self) -> int:
-        """Send everything that is due now. Returns how many rows were handled."""
+        """Send everything that is due now, if this worker may send for the bot. Returns how
+        many rows were handled."""
         handled = 0
         async with self._lock:
             while True:
+                if not await self.hold_lease():
+                    return handled
                 claimed = await self._claim()
                 if not claimed:
                     return handled
@@ -95,7 +141,15 @@ class Dispatcher:
         )
         if in_quiet_hours(now, s.tz, s.quiet_start, s.quiet_end):
             due = due.where(OutboxMessage.quiet.is_(False))
+        due = due.where(OutboxMessage.attempts < MAX_ATTEMPTS)
         async with rt.sessionmaker() as session:
+            # A row whose workers kept dying while sending it is not tried for ever.
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now,
+                       OutboxMessage.attempts >= MAX_ATTEMPTS)
+                .values(status="failed", last_error=f"gave up after {MAX_ATTEMPTS} attempts")
+                .execution_options(synchronize_session=False))
             if session.get_bind().dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
             result = await session.execute(
@@ -113,63 +167,112 @@ class Dispatcher:
         async with self._senders:
             try:
                 await self._deliver(message_id)
-            except Exception:
-                log.exception("outbox %s: unexpected error; it will be retried after its lease", message_id)
+            except Exception:  # recording failed too (database gone): the claim's lease brings it back
+                log.exception("outbox %s: could not be delivered or recorded", message_id)
 
     async def _deliver(self, message_id: int) -> None:
         rt = self.rt
+        # 1. Read and render, in a transaction that ends before anything waits.
         async with rt.sessionmaker() as session:
             message = await session.get(OutboxMessage, message_id)
-            account = await session.get(Account, message.account_id)
-            if account.blocked_at is not None:
-                message.status, message.last_error = "failed", "blocked"
-                await session.commit()
+            if message is None or message.status != "sending":
                 return
-            who = await accounts.identify(session, account)
-            t = rt.translator(who.language(rt.settings.default_language))
-            renderer = RENDERERS.get(message.kind)
-            rendered = await renderer(session, rt, t, message.payload) if renderer else None
-            if rendered is None:
-                message.status = "skipped"
-                await session.commit()
-                return
-            await self.pacer.acquire(account.chat_id)
+            account_id, attempts = message.account_id, message.attempts
             try:
-                if rendered.document is not None:
-                    name, content = rendered.document
-                    sent = await self.bot.send_document(account.chat_id, InputFile(content, filename=name),
-                                                        caption=rendered.text, reply_markup=rendered.markup)
-                else:
-                    sent = await self.bot.send_message(account.chat_id, rendered.text, reply_markup=rendered.markup)
-            except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
-                self.pacer.pause(wait)
-                self._retry(message, timedelta(seconds=wait), "429")
-            except Forbidden:
-                message.status, message.last_error = "failed", "blocked"
-                account.blocked_at = rt.clock.now()
-                log.warning("outbox %s: account %s blocked the bot; marked unreachable", message.id, account.id)
-            except BadRequest as exc:
-                message.status, message.last_error = "failed", f"bad request: {exc.message}"[:200]
-                log.error("outbox %s refused by Telegram: %s", message.id, exc.message)
-            except (TimedOut, NetworkError) as exc:  # PTB raises NetworkError for 5xx too
-                self._retry(message, timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** message.attempts)),
-                            type(exc).__name__)
-            else:
-                message.status = "sent"
-                message.sent_at = rt.clock.now()
-                message.telegram_message_id = sent.message_id
+                account = await session.get(Account, account_id)
+                if account.blocked_at is not None:
+                    await self._record(message_id, Result("failed", error=BLOCKED))
+                    return
+                who = await accounts.identify(session, account)
+                t = rt.translator(who.language(rt.settings.default_language))
+                renderer = RENDERERS.get(message.kind)
+                rendered = await renderer(session, rt, t, message.payload) if renderer else None
+                chat_id = account.chat_id
+            except Exception as exc:
+                log.exception("outbox %s: could not be rendered", message_id)
+                await self._record(message_id, self._retry(f"error: {type(exc).__name__}", attempts))
+                return
+        if rendered is None:
+            await self._record(message_id, Result("skipped"))
+            return
+        # 2. Send, with no transaction open.
+        try:
+            sent_id = await self._send(chat_id, rendered)
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            self.pacer.pause(wait)
+            result = self._retry("429", attempts, timedelta(seconds=wait))
+        except Forbidden:
+            log.warning("outbox %s: account %s blocked the bot; marked unreachable", message_id, account_id)
+            result = Result("failed", error=BLOCKED, blocked_account=account_id)
+        except BadRequest as exc:
+            log.error("outbox %s refused by Telegram: %s", message_id, exc.message)
+            result = Result("failed", error=f"bad request: {exc.message}"[:200])
+        except (TimedOut, NetworkError) as exc:  # PTB raises NetworkError for 5xx too
+            result = self._retry(type(exc).__name__, attempts)
+        except Exception as exc:
+            log.exception("outbox %s: unexpected error while sending", message_id)
+            result = self._retry(f"error: {type(exc).__name__}", attempts)
+        else:
+            result = Result("sent", telegram_message_id=sent_id)
+        # 3. Record the result in a short transaction of its own.
+        await self._record(message_id, result)
+
+    async def _send(self, chat_id: int, rendered: Rendered) -> int:
+        """Send the rendered message: a long text as several messages (the buttons on the
+        last), a file with its caption. Returns the id of the last message."""
+        texts = split_text(rendered.text)
+        document = rendered.document
+        if document is not None and len(texts) == 1 and utf16_length(texts[0]) <= MAX_CAPTION:
+            await self.pacer.acquire(chat_id)
+            name, content = document
+            sent = await self.bot.send_document(chat_id, InputFile(content, filename=name), caption=texts[0],
+                                                reply_markup=rendered.markup)
+            return sent.message_id
+        for number, text in enumerate(texts, 1):
+            await self.pacer.acquire(chat_id)
+            last = number == len(texts) and document is None
+            sent = await self.bot.send_message(chat_id, text, reply_markup=rendered.markup if last else None)
+        if document is not None:  # a caption too long for Telegram: the text above, the file on its own
+            await self.pacer.acquire(chat_id)
+            name, content = document
+            sent = await self.bot.send_document(chat_id, InputFile(content, filename=name),
+                                                reply_markup=rendered.markup)
+        return sent.message_id
+
+    def _retry(self, reason: str, attempts: int, wait: timedelta | None = None) -> Result:
+        """Try again later, or park the message as failed when it had its attempts."""
+        if attempts >= MAX_ATTEMPTS:
+            log.error("outbox: giving up after %s attempts (%s)", attempts, reason)
+            return Result("failed", error=reason[:200])
+        wait = wait if wait is not None else timedelta(seconds=min(MAX_BACKOFF_SECONDS, 2 ** attempts))
+        log.info("outbox: %s, retry in %s", reason, wait)
+        return Result("pending", error=reason, due_at=self.rt.clock.now() + wait)
+
+    async def _record(self, message_id: int, result: Result) -> None:
+        now = self.rt.clock.now()
+        values: dict = {"status": result.status, "last_error": result.error}
+        if result.status == "sent":
+            values.update(sent_at=now, telegram_message_id=result.telegram_message_id)
+        if result.due_at is not None:
+            values["due_at"] = result.due_at
+        async with self.rt.sessionmaker() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+                .values(**values).execution_options(synchronize_session=False))
+            if result.blocked_account is not None:
+                await session.execute(update(Account).where(Account.id == result.blocked_account)
+                                      .values(blocked_at=now).execution_options(synchronize_session=False))
             await session.commit()
 
-    def _retry(self, message: OutboxMessage, wait: timedelta, reason: str) -> None:
-        message.last_error = reason
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = "failed"
-            log.error("outbox %s: giving up after %s attempts (%s)", message.id, message.attempts, reason)
-            return
-        message.status = "pending"
-        message.due_at = self.rt.clock.now() + wait
-        log.info("outbox %s: %s, retry in %s", message.id, reason, wait)
+
+@dataclass(frozen=True)
+class Result:
+    status: str  # sent, pending (again), failed, skipped
+    error: str | None = None
+    telegram_message_id: int | None = None
+    due_at: datetime | None = None
+    blocked_account: int | None = None
 
 
 def _seconds(value) -> float:

@@ -389,6 +389,17 @@ class OutboxMessage(Base):
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
 
 
+class OutboxLease(Base):
+    """Which worker may send for a bot now. Telegram's limits are per bot, so one worker at
+    a time sends (the others handle updates); a lease not renewed is taken over."""
+
+    __tablename__ = "outbox_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # "bot:<bot id>"
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # -- after the visit ------------------------------------------------------------------
 
 NOTE_OUTCOMES = ("done", "not_home", "at_school", "by_phone")

@@ -1,11 +1,12 @@
 """Two dispatchers (as two bot processes would run them) sharing one database and one
-outbox: every message goes out exactly once. The claim is `UPDATE ... RETURNING` with
-`FOR UPDATE SKIP LOCKED` on PostgreSQL."""
+outbox. Telegram's limits are per bot, so only the one holding the bot's sending lease
+sends; every message goes out exactly once. When the holder stops renewing its lease
+(its process died), the other takes over and sends what came since."""
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from telegram import Bot
@@ -23,15 +24,16 @@ from tests.databases import wipe
 HOUSEHOLDS = 200
 
 
-async def test_two_dispatchers_send_each_message_once(double, database_url):
+async def test_one_dispatcher_sends_for_the_bot_and_the_other_takes_over_when_it_dies(double, database_url):
     engine = make_engine(database_url)
     await wipe(engine)
     await engine.dispose()
     settings = make_settings(database_url, bot_token=double.token, telegram_api_url=double.url,
-                             outbox_rate=400.0, outbox_chat_seconds=0.0)
+                             outbox_rate=400.0, outbox_chat_seconds=0.0, outbox_lease_seconds=30)
     # A school afternoon, whatever the hour CI runs at: broadcasts wait out the quiet hours.
     now = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
-    workers = [await build_runtime(settings, MovableClock(now)) for _ in range(2)]  # two engines, two pools
+    clocks = [MovableClock(now), MovableClock(now)]
+    workers = [await build_runtime(settings, clock) for clock in clocks]  # two engines, two pools
     chats = await big_school.build(workers[0].sessionmaker, now, households=HOUSEHOLDS)
     async with workers[0].sessionmaker() as session:
         school_id = await session.scalar(select(School.id))
@@ -44,20 +46,33 @@ async def test_two_dispatchers_send_each_message_once(double, database_url):
             await bot.initialize()
         dispatchers = [Dispatcher(rt, bot) for rt, bot in zip(workers, bots)]
         for d in dispatchers:
-            d.batch = 10  # small claims, so the two really interleave
+            d.batch = 10  # small claims: the lease is checked between them
         handled = await asyncio.gather(*(d.dispatch_due() for d in dispatchers))
+        assert sorted(handled) == [0, len(chats)]  # one sent everything, the other nothing
+        holder, other = dispatchers if handled[0] else dispatchers[::-1]
+        per_chat = Counter(int(c.params["chat_id"]) for c in double.calls_of("sendMessage"))
+        assert {chat: per_chat[chat] for chat in chats.values()} == {chat: 1 for chat in chats.values()}
+
+        # A second announcement while the holder lives: the other still sends nothing ...
+        async with workers[0].sessionmaker() as session:
+            await broadcasts.create(session, school_id, "guardians", None, {}, created_by=None,
+                                    progress_account_id=None, now=now)
+        assert await other.dispatch_due() == 0
+        # ... until the holder's lease has run out without being renewed (it died).
+        for clock in clocks:
+            clock.advance(timedelta(seconds=31))
+        assert await other.dispatch_due() == len(chats)
+        assert await holder.dispatch_due() == 0  # and the old holder, back, waits its turn
     finally:
         for bot in bots:
             await bot.shutdown()
     try:
-        assert all(n > 0 for n in handled), handled  # both took part
-        assert sum(handled) == len(chats)
         per_chat = Counter(int(c.params["chat_id"]) for c in double.calls_of("sendMessage"))
-        assert {chat: per_chat[chat] for chat in chats.values()} == {chat: 1 for chat in chats.values()}
+        assert {chat: per_chat[chat] for chat in chats.values()} == {chat: 2 for chat in chats.values()}
         async with workers[0].sessionmaker() as session:
             statuses = dict((await session.execute(
                 select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
-        assert statuses == {"sent": len(chats)}
+        assert statuses == {"sent": 2 * len(chats)}
     finally:
         for rt in workers:
             await rt.engine.dispose()

@@ -11,7 +11,7 @@ from telegram import Update
 from bot import callbacks
 from bot.context import HomevisitContext
 from bot.dialogs import state as dialog_state
-from bot.replies import edit_screen, refuse, show
+from bot.replies import edit_screen, refuse, show, split_text
 from bot.dialogs.period import _coordinator
 from bot.i18n import Translator
 from bot.keyboards import Screen, button, markup, rows
@@ -99,7 +99,7 @@ async def on_audience(update: Update, context: HomevisitContext) -> None:
 
 
 async def _draft(update: Update, context: HomevisitContext) -> dict | None:
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     if state is None or state.flow != "announce":
         await show(update, Screen(context.t._("Begin opnieuw met /announce.")))
         return None
@@ -127,7 +127,7 @@ async def on_line(update: Update, context: HomevisitContext) -> None:
 
 
 async def on_text(update: Update, context: HomevisitContext) -> bool:
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     if state is None or state.flow != "announce" or state.step != "line" or not context.who.is_coordinator:
         return False
     draft = dict(state.data)
@@ -180,7 +180,8 @@ async def on_send(update: Update, context: HomevisitContext) -> None:
     await context.session.commit()
     if result.done:
         await broadcasts.finish_if_done(context.session, broadcast.id, rt.clock.now())
-        await update.effective_message.reply_text(report_text(t, result))
+        for part in split_text(report_text(t, result)):
+            await update.effective_message.reply_text(part)
 
 
 def _progress_text(t: Translator, result: Report) -> str:
@@ -196,6 +197,8 @@ def report_text(t: Translator, result: Report) -> str:
              t._("⚠️ Niet gelukt: {count}").format(count=c.failed),
              t._("🚫 Bot geblokkeerd: {count}").format(count=c.blocked),
              t._("📵 Zonder Telegram: {count}").format(count=c.not_linked)]
+    if c.failed:
+        lines.append(t._("Wat niet lukte, zie je in /coverage; daar kun je het opnieuw laten proberen."))
     if len(result.per_class) > 1 or broadcasts.STAFF_BUCKET not in result.per_class:
         lines += ["", t._("Per groep:")]
         for name, k in result.per_class.items():
@@ -221,7 +224,8 @@ def progress_listener(runtime: Runtime, bot):
                 t = runtime.translator(await _reader_language(session, runtime, account))
                 if finished is not None:
                     await _edit(bot, account.chat_id, broadcast.progress_message_id, _progress_text(t, finished))
-                    await bot.send_message(account.chat_id, report_text(t, finished))
+                    for part in split_text(report_text(t, finished)):  # a school of 48 classes: several messages
+                        await bot.send_message(account.chat_id, part)
                     continue
                 if time.monotonic() - last_edit.get(broadcast_id, 0.0) >= PROGRESS_EVERY_SECONDS:
                     last_edit[broadcast_id] = time.monotonic()

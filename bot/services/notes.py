@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.booking import cancel_appointment
 from bot.services.invitations import NotAllowed, household_guardians, view
-from bot.services.outbox import enqueue
+from bot.services.outbox import enqueue, enqueue_once
 from db.models import (
     FOLLOW_UP_KINDS,
     NOTE_OUTCOMES,
@@ -221,16 +221,10 @@ async def plan_note_prompts(session: AsyncSession, school_id: int, now: datetime
                Appointment.ends_at <= now - timedelta(days=1), Appointment.ends_at >= now - RECENT)
     )).all()
     queued = 0
-    from db.models import OutboxMessage
-
     for appointment, account_id in rows:
-        key = f"note2:{appointment.id}"
-        if account_id is None or await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
-            continue
-        enqueue(session, school_id=school_id, account_id=account_id, kind="note_missing",
-                payload={"appointment": appointment.id}, due_at=now, now=now, dedupe_key=key,
-                appointment_id=appointment.id)
-        queued += 1
+        queued += await enqueue_once(session, school_id=school_id, account_id=account_id, kind="note_missing",
+                                     payload={"appointment": appointment.id}, due_at=now, now=now,
+                                     dedupe_key=f"note2:{appointment.id}", appointment_id=appointment.id)
     await session.commit()
     return queued
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.inserts import insert_or_ignore
 from db.models import OutboxMessage
 
 
@@ -30,6 +31,24 @@ def enqueue(
     # Tells the update's scope to kick the dispatcher once this update is done.
     session.info["outbox_written"] = True
     return message
+
+
+async def enqueue_once(
+    session: AsyncSession, *, school_id: int, account_id: int | None, kind: str, payload: dict, due_at: datetime,
+    now: datetime, dedupe_key: str, quiet: bool = True, appointment_id: int | None = None,
+) -> bool:
+    """A planned message, queued once however often (and by however many workers at once)
+    it is planned: the insert does nothing when a row with this `dedupe_key` exists.
+    True when this call queued it."""
+    if account_id is None:
+        return False
+    inserted = await insert_or_ignore(session, OutboxMessage.__table__, dict(
+        school_id=school_id, account_id=account_id, kind=kind, payload=payload, due_at=due_at, status="pending",
+        attempts=0, created_at=now, quiet=quiet, dedupe_key=dedupe_key, appointment_id=appointment_id),
+        on=("dedupe_key",))
+    if inserted:
+        session.info["outbox_written"] = True
+    return inserted
 
 
 # -- messages that failed for good --------------------------------------------------
@@ -74,4 +93,6 @@ async def retry_failed(session: AsyncSession, school_id: int, ids: list[int] | N
         query = query.where(OutboxMessage.id.in_(ids or [-1]))
     result = await session.execute(query)
     await session.commit()
+    if result.rowcount:
+        session.info["outbox_written"] = True  # a bot update asking for this kicks the dispatcher
     return result.rowcount

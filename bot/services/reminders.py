@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.humane import at_local, next_humane
-from bot.services.outbox import enqueue
+from bot.services.outbox import enqueue, enqueue_once
 from db.models import Appointment, Guardian, Invitation, OutboxMessage, Staff
 
 REMINDER_KINDS = ("reminder_day_before", "reminder_soon", "after_visit")
@@ -57,11 +57,11 @@ async def schedule(session: AsyncSession, appointment: Appointment, now: datetim
             due_at=next_humane(appointment.ends_at, plan.tz, plan.quiet_start, plan.quiet_end),
             dedupe_key=f"after:{appointment.id}", **common)
     overview_at = at_local(visit_day, plan.overview_at, plan.tz)
-    key = f"overview:{teacher.id}:{visit_day.isoformat()}"
-    if overview_at > now and await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is None:
-        enqueue(session, school_id=appointment.school_id, account_id=teacher.account_id, kind="morning_overview",
-                payload={"teacher": teacher.id, "day": visit_day.isoformat()}, due_at=overview_at, now=now,
-                dedupe_key=key)
+    if overview_at > now:  # one a day, however many visits that day has
+        await session.flush()
+        await enqueue_once(session, school_id=appointment.school_id, account_id=teacher.account_id,
+                           kind="morning_overview", payload={"teacher": teacher.id, "day": visit_day.isoformat()},
+                           due_at=overview_at, now=now, dedupe_key=f"overview:{teacher.id}:{visit_day.isoformat()}")
 
 
 async def drop(session: AsyncSession, appointment_id: int) -> None:
