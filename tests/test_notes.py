@@ -188,3 +188,32 @@ async def test_an_unrecorded_visit_is_asked_about_again_a_day_later(bot, visits)
     await plan(rt)  # planning twice asks once
     await bot.drain()
     assert [m["text"] for m in marieke.messages()].count(again) == 1
+
+
+async def test_a_follow_up_ticked_twice_is_not_added_twice(bot, visits):
+    """Tapping a ticked follow-up again unticks it; a double tap on one asks about it once."""
+    marieke = visits["marieke"]
+    async with bot.runtime.sessionmaker() as session:
+        inv = await invitation(session, "H013", "Marieke de Vries")
+        appointment_id = await session.scalar(select(Appointment.id).where(Appointment.invitation_id == inv.id,
+                                                                           Appointment.status == "confirmed"))
+    await marieke.press(f"v1:nt:{appointment_id}")
+    await marieke.click(w("Bezoek gedaan"))
+    for _ in BUILT_IN:
+        await marieke.click(w("Overslaan"))
+    menu = marieke.latest()
+    _, books = marieke.find_button(w("Boeken van school"), menu)
+    await marieke.press(books, menu)
+    asked = marieke.last_text()
+    await marieke.press(books, menu)  # the same button again, at once
+    assert marieke.last_text() == asked
+    await marieke.click(w("Geen toelichting"))
+    assert w("Boeken van school") + " ✓" in [label.split(" ", 1)[1] for label, _ in marieke.buttons()]
+    await marieke.click(w("Boeken van school") + " ✓")  # ticked: tapping it again unticks it
+    assert not [label for label, _ in marieke.buttons() if label.endswith("✓")]
+    await marieke.click(w("Klaar"))
+    assert "📚" not in marieke.last_text()
+    await marieke.click(w("Opslaan"))
+    async with bot.runtime.sessionmaker() as session:
+        note_id = await session.scalar(select(Note.id).where(Note.appointment_id == appointment_id))
+        assert (await session.scalars(select(FollowUp).where(FollowUp.note_id == note_id))).all() == []

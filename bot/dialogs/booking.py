@@ -276,7 +276,7 @@ async def on_place_skipped(update: Update, context: HomevisitContext) -> None:
 
 async def on_place_typed(update: Update, context: HomevisitContext) -> bool:
     """Typed text while a park or café name is awaited. False when no such step is open."""
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     if state is None or state.flow != "place":
         return False
     data = dict(state.data)
@@ -307,7 +307,7 @@ async def on_send(update: Update, context: HomevisitContext) -> None:
     if view is None or not await _current(update, context, view, data.int_arg(1)):
         return
     key, venue = data.int_arg(2), data.args[3]
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     place = None
     if state is not None and state.flow == "place" and state.data.get("invitation") == inv_id \
             and state.data.get("slot") == key and state.data.get("venue") == venue:

@@ -137,7 +137,7 @@ async def _ask(update: Update, context: HomevisitContext, draft: dict, *, edit: 
 
 
 async def _draft(context: HomevisitContext, appointment_id: int | None = None) -> dict | None:
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     if state is None or state.flow != "note":
         return None
     if appointment_id is not None and state.data.get("appointment") != appointment_id:
@@ -158,7 +158,7 @@ async def on_skip(update: Update, context: HomevisitContext) -> None:
 
 async def on_answer(update: Update, context: HomevisitContext) -> bool:
     """A typed or spoken answer while the note dialog waits for one. False when it does not."""
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     if state is None or state.flow != "note" or context.who.staff is None:
         return False
     draft = dict(state.data)
@@ -201,12 +201,21 @@ async def _follow_up_menu(update: Update, context: HomevisitContext, draft: dict
 
 
 async def on_follow_up(update: Update, context: HomevisitContext) -> None:
-    """nf:<appointment>:<kind>: add a follow-up, then ask for an optional line."""
+    """nf:<appointment>:<kind>: tick a follow-up (then ask for an optional line), or untick
+    one that is ticked already; pressed twice in a row, it is asked about once."""
     data = callbacks.parse(update.callback_query.data)
     draft = await _draft(context, data.int_arg(0))
-    kind = data.args[1] if len(data.args) > 1 else ""
-    if draft is None or kind not in FOLLOW_UP_KINDS:
+    kind = data.args[1]
+    if draft is None:
         await refuse(update, context)
+        return
+    if draft.get("fu_kind") == kind:  # a double tap: the question is on the screen already
+        await update.callback_query.answer()
+        return
+    if any(k == kind for k, _ in draft["follow_ups"]):
+        draft["follow_ups"] = [f for f in draft["follow_ups"] if f[0] != kind]
+        draft.pop("fu_kind", None)
+        await _follow_up_menu(update, context, draft, edit=True)
         return
     draft["fu_kind"] = kind
     await dialog_state.put(context.session, context.who.account_id, "note", "fu_line", draft,
@@ -217,12 +226,14 @@ async def on_follow_up(update: Update, context: HomevisitContext) -> None:
 
 
 async def on_follow_up_plain(update: Update, context: HomevisitContext) -> None:
+    """nfx:<appointment>: the ticked follow-up without a line (pressed twice: the menu, once)."""
     data = callbacks.parse(update.callback_query.data)
     draft = await _draft(context, data.int_arg(0))
-    if draft is None or "fu_kind" not in draft:
+    if draft is None:
         await refuse(update, context)
         return
-    draft["follow_ups"] = [*draft["follow_ups"], [draft.pop("fu_kind"), None]]
+    if "fu_kind" in draft:
+        draft["follow_ups"] = [*draft["follow_ups"], [draft.pop("fu_kind"), None]]
     await _follow_up_menu(update, context, draft, edit=True)
 
 

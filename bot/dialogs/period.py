@@ -81,7 +81,7 @@ async def start(update: Update, context: HomevisitContext) -> None:
 async def on_default_name(update: Update, context: HomevisitContext) -> None:
     if not await _coordinator(update, context):
         return
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     if state is None or state.flow != "period":
         await show(update, Screen(context.t._("Begin opnieuw met /period.")))
         return
@@ -90,7 +90,7 @@ async def on_default_name(update: Update, context: HomevisitContext) -> None:
 
 async def on_text(update: Update, context: HomevisitContext) -> bool:
     """Typed name or date during /period. False when no period dialog is open."""
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     if state is None or state.flow != "period" or not context.who.is_coordinator:
         return False
     t = context.t
@@ -160,7 +160,7 @@ async def on_step(update: Update, context: HomevisitContext) -> None:
     if not await _coordinator(update, context):
         return
     data = callbacks.parse(update.callback_query.data)
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     t = context.t
     if state is None or state.flow != "period":
         await show(update, Screen(t._("Begin opnieuw met /period.")))
@@ -205,7 +205,7 @@ async def on_open(update: Update, context: HomevisitContext) -> None:
     if not await _coordinator(update, context):
         return
     t = context.t
-    state = await dialog_state.get(context.session, context.who.account_id)
+    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
     if state is None or state.flow != "period" or state.step != "confirm":
         await show(update, Screen(t._("Begin opnieuw met /period.")))
         return

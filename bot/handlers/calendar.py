@@ -4,7 +4,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import HomevisitContext
-from bot.replies import refuse, show
+from bot.replies import NO_PREVIEW, refuse, reply, show
 from bot.keyboards import Screen, button, markup
 from bot.services import calendar
 
@@ -27,12 +27,12 @@ async def show_feed(update: Update, context: HomevisitContext) -> None:
     if context.who.staff is None:
         await update.effective_message.reply_text(t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
         return
-    screen = await _screen(context, renew=False)
-    await update.effective_message.reply_text(screen.text, reply_markup=screen.markup)
+    # A private address: no link preview (Telegram would fetch it, and show it to anyone looking on).
+    await reply(update, await _screen(context, renew=False), link_preview_options=NO_PREVIEW)
 
 
 async def on_renew(update: Update, context: HomevisitContext) -> None:
     if context.who.staff is None:
         await refuse(update, context)
         return
-    await show(update, await _screen(context, renew=True))
+    await show(update, await _screen(context, renew=True), link_preview_options=NO_PREVIEW)

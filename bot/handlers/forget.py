@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import BotCommandScopeChat, Update
+from telegram.error import TelegramError
 
 from bot.context import HomevisitContext
 from bot.replies import refuse, show
@@ -37,5 +38,9 @@ async def on_answer(update: Update, context: HomevisitContext) -> None:
         return
     count = await forget_guardian(context.session, update.effective_user.id, context.runtime.clock.now())
     log.info("a guardian was forgotten (%d records)", count)
+    try:  # their own command menu (a parent's commands, in their language) goes too
+        await context.bot.delete_my_commands(scope=BotCommandScopeChat(update.effective_chat.id))
+    except TelegramError:
+        log.warning("could not clear the command menu of a forgotten guardian's chat")
     await show(update, Screen(t._("Gedaan. We hebben je gegevens weggehaald. Je krijgt geen berichten meer. "
                                   "Dag, en het allerbeste!")))

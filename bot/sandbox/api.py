@@ -126,6 +126,7 @@ class BotAPIDouble:
         self.dropped = 0
         self.drop_held = False  # on release, held messages are lost instead of delivered
         self.not_modified = 0  # edits refused because they changed nothing (a double tap)
+        self.blocked: set[int] = set()  # chats whose person blocked the bot: sending there is refused
         # Calls of these methods wait until their event is set (a moment to kill the bot at).
         self.holds: dict[str, asyncio.Event] = {}
         self.held_calls: list[Call] = []
@@ -209,6 +210,11 @@ class BotAPIDouble:
         self.commands[key] = params.get("commands", [])
         return True
 
+    async def _m_deleteMyCommands(self, params: dict) -> bool:
+        scope = params.get("scope") or {"type": "default"}
+        self.commands.pop((params.get("language_code") or None, json.dumps(scope, sort_keys=True)), None)
+        return True
+
     async def _m_getUpdates(self, params: dict) -> list[dict]:
         offset = _int(params.get("offset")) or 0
         limit = _int(params.get("limit")) or 100
@@ -243,6 +249,8 @@ class BotAPIDouble:
 
     async def _m_sendMessage(self, params: dict) -> dict:
         chat_id = _int(params.get("chat_id"))
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
         self._flood_check(chat_id)
         text = params.get("text") or ""
         if not params.get("_caption"):
@@ -257,6 +265,8 @@ class BotAPIDouble:
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        if params.get("link_preview_options"):
+            message["link_preview_options"] = params["link_preview_options"]
         log = self.chats.setdefault(chat_id, ChatLog())
         log.messages[message["message_id"]] = message
         log.order.append(message["message_id"])
@@ -285,6 +295,10 @@ class BotAPIDouble:
         message = self._find(params, text=text, markup=params.get("reply_markup") or None)
         message["text"] = text
         self._set_markup(message, params.get("reply_markup"))
+        if params.get("link_preview_options"):
+            message["link_preview_options"] = params["link_preview_options"]
+        else:
+            message.pop("link_preview_options", None)
         message["edit_date"] = int(time.time())
         return message
 

@@ -151,6 +151,21 @@ class TgUser:
         }})
         return self.messages()[before:]
 
+    async def block(self, blocked: bool = True) -> None:
+        """Block (or unblock) the bot in Telegram: Telegram refuses messages to this chat
+        from now on, and tells the bot with a `my_chat_member` update."""
+        double = self.bot.double
+        (double.blocked.add if blocked else double.blocked.discard)(self.id)
+        bot_user = {"id": double.bot_id, "is_bot": True, "first_name": "Huisbezoek", "username": double.username}
+
+        def member(status: str) -> dict:
+            return {"user": bot_user, "status": status, **({"until_date": 0} if status == "kicked" else {})}
+
+        old, new = ("member", "kicked") if blocked else ("kicked", "member")
+        await self.bot.deliver({"my_chat_member": {
+            "chat": {"id": self.id, "type": "private", "first_name": self.first_name}, "from": self._from,
+            "date": int(time.time()), "old_chat_member": member(old), "new_chat_member": member(new)}})
+
     async def click(self, label: str, *, message: dict | None = None) -> dict | None:
         """Tap the button whose label contains `label` on the newest message showing one."""
         message, data = self.find_button(label, message)

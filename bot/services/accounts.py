@@ -90,8 +90,14 @@ async def touch_account(
     return account
 
 
-async def find_account(session: AsyncSession, telegram_user_id: int) -> Account | None:
-    return await session.scalar(select(Account).where(Account.telegram_user_id == telegram_user_id))
+async def set_blocked(session: AsyncSession, telegram_user_id: int, blocked: bool, now: datetime) -> bool:
+    """The person blocked (or unblocked) the bot, as Telegram tells with `my_chat_member`:
+    they are unreachable from now on (their family goes on the call list), or reachable again."""
+    result = await session.execute(
+        update(Account).where(Account.telegram_user_id == telegram_user_id)
+        .values(blocked_at=now if blocked else None, updated_at=now).execution_options(synchronize_session=False))
+    await session.commit()
+    return result.rowcount == 1
 
 
 async def identify(session: AsyncSession, account: Account) -> Identity:
