@@ -1,17 +1,14 @@
 """GET /calendar/<token>.ics: a teacher's private feed of confirmed visits."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from aiohttp import web
-from sqlalchemy import select
 
 from bot.runtime import Runtime
 from bot.services import calendar
 from bot.services.accounts import identify
 from bot.services.invitations import household_guardians, view
 from bot.texts import venue_phrase
-from db.models import Account, Appointment
+from db.models import Account
 
 
 async def feed(request: web.Request) -> web.Response:
@@ -28,21 +25,16 @@ async def feed(request: web.Request) -> web.Response:
             language = (await identify(session, account)).language(language)
         t = runtime.translator(language)
         now = runtime.clock.now()
-        appointments = (await session.scalars(
-            select(Appointment).where(Appointment.teacher_id == teacher.id, Appointment.status == "confirmed",
-                                      Appointment.ends_at >= now - timedelta(days=60))
-            .order_by(Appointment.starts_at)
-        )).all()
         events = []
-        for a in appointments:
+        for item in await calendar.feed_items(session, teacher.id, now):
+            a = item.appointment
             v = await view(session, a.invitation_id)
             guardians = await household_guardians(session, v.invitation.household_id)
             events.append(calendar.Event(
-                uid=calendar.uid_of(a.invitation_id), sequence=await calendar.sequence_of(session, a),
-                starts_at=a.starts_at, ends_at=a.ends_at,
+                uid=item.invitation.calendar_uid, sequence=item.sequence, starts_at=a.starts_at, ends_at=a.ends_at,
                 summary=t._("Huisbezoek: {children}").format(children=", ".join(v.children)),
                 location=venue_phrase(t, a.venue, a.place, for_teacher=True),
-                description="\n".join(f"{g.name}: {g.phone or '–'}" for g in guardians)))
+                description="\n".join(f"{g.name}: {g.phone or '–'}" for g in guardians), cancelled=item.withdrawn))
         body = calendar.ics(events, name=t._("Huisbezoeken van {name}").format(name=teacher.name), now=now)
     return web.Response(body=body, content_type="text/calendar", charset="utf-8",
                         headers={"Cache-Control": "private, max-age=300"})

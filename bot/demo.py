@@ -187,6 +187,7 @@ async def play(out: Callable[[str], None] = print) -> None:
 
             script.title("The coordinator's coverage report")
             await _say(script, wilma, "/coverage")
+            await _tap(script, wilma, "Per leerkracht")
             script.flush()
             out("\nThat was homevisit. Run it for real with BOT_TOKEN set: homevisit run")
         finally:

@@ -15,7 +15,7 @@ from bot.dialogs.teacher import request_screen
 from bot.i18n import Translator
 from bot.keyboards import Screen, button, markup
 from bot.runtime import Runtime
-from bot.services import availability
+from bot.services import availability, calendar
 from bot.services.invitations import household_guardians, view
 from bot.texts import DECLINE_REASON_LABELS, TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when_where
 from db.models import Appointment, Guardian
@@ -82,17 +82,35 @@ async def confirmed(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
     if appointment is None or appointment.status != "confirmed":
         return None
-    from bot.services import calendar
-
-    event = calendar.Event(
-        uid=calendar.uid_of(appointment.invitation_id), sequence=await calendar.sequence_of(session, appointment),
-        starts_at=appointment.starts_at, ends_at=appointment.ends_at,
-        summary=t._("Huisbezoek van {teacher}").format(teacher=v.teacher.name),
-        location=venue_phrase(t, appointment.venue, appointment.place))
+    event = await _family_event(session, t, v, appointment, withdrawn=False)
     return Rendered(
         t._("✅ Het huisbezoek staat vast!\n\n{teacher} komt {when}.\n\nVeranderen of afzeggen kan altijd met "
             "/myvisit.").format(teacher=t.isolate(v.teacher.name), when=when_where(t, appointment)),
         document=("huisbezoek.ics", calendar.ics([event], name=event.summary, now=rt.clock.now())),
+    )
+
+
+async def _family_event(session, t, v, appointment, *, withdrawn: bool) -> calendar.Event:
+    return calendar.Event(
+        uid=v.invitation.calendar_uid, sequence=await calendar.sequence_of(session, appointment, withdrawn=withdrawn),
+        starts_at=appointment.starts_at, ends_at=appointment.ends_at,
+        summary=t._("Huisbezoek van {teacher}").format(teacher=v.teacher.name),
+        location=venue_phrase(t, appointment.venue, appointment.place), cancelled=withdrawn)
+
+
+async def calendar_cancel(session, rt, t, payload) -> Rendered | None:
+    """A confirmed visit no longer holds: the file that takes it out of the family's calendar."""
+    appointment, v = await _appointment_view(session, payload)
+    if appointment is None or appointment.status == "confirmed" or appointment.confirmed_at is None:
+        return None
+    if v.appointment is not None and v.appointment.status == "confirmed":
+        return None  # confirmed again meanwhile: that file, with a higher sequence, replaces the event
+    event = await _family_event(session, t, v, appointment, withdrawn=True)
+    return Rendered(
+        "🗓 " + t._("Het huisbezoek van {when} gaat niet door zoals gepland. Open dit bestand om het uit je agenda "
+                    "te halen.").format(when=t.day_and_time(appointment.starts_at)),
+        document=("huisbezoek-vervalt.ics", calendar.ics([event], name=event.summary, now=rt.clock.now(),
+                                                           method="CANCEL")),
     )
 
 
@@ -310,6 +328,7 @@ RENDERERS: dict[str, Renderer] = {
     "request": request,
     "reschedule_request": reschedule_request,
     "confirmed": confirmed,
+    "calendar_cancel": calendar_cancel,
     "proposal": proposal,
     "proposal_accepted": proposal_accepted,
     "proposal_rejected": proposal_rejected,

@@ -5,6 +5,7 @@ whole school board. Times are stored in UTC (`UTCDateTime`).
 """
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -279,6 +280,9 @@ class Invitation(Base):
     # Gentle reminders to a household that has not answered (never after a decline).
     nudges_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The visit's UID in calendars (RFC 5545): one per invitation, kept when the visit moves,
+    # random so that no two schools or deployments ever share one.
+    calendar_uid: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: f"{uuid.uuid4()}@homevisit")
 
 
 VENUES = ("home", "school", "park", "cafe", "phone")
@@ -318,6 +322,9 @@ class Appointment(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the visit was fixed (the family was sent its calendar file): a visit that was
+    # confirmed and then no longer holds is withdrawn from calendars.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DialogState(Base):

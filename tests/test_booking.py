@@ -518,7 +518,9 @@ async def test_a_guardian_cancelling_frees_the_time_and_tells_the_teacher(sessio
     assert THU_1615 in await free_starts(session, invited, clock)
     a = invited.accounts
     assert told(await outbox(session, after=before)) == sorted(
-        [(a[MARIEKE], "cancelled_by_parent"), (a["Rob Mulder"], "household_update")])
+        [(a[MARIEKE], "cancelled_by_parent"), (a["Rob Mulder"], "household_update"),
+         # the confirmed visit leaves the family's calendars
+         (a["Petra Mulder"], "calendar_cancel"), (a["Rob Mulder"], "calendar_cancel")])
     before = await last_outbox_id(session)
     assert (await cancel_by_guardian(session, asked.appointment_id, invited.g("Rob Mulder"), clock.now())).code == \
         "stale"
@@ -544,7 +546,8 @@ async def test_a_teacher_cancelling_frees_the_time_and_tells_the_household(sessi
     assert THU_1615 in await free_starts(session, invited, clock)
     a = invited.accounts
     assert told(await outbox(session, after=before)) == sorted(
-        [(a["Petra Mulder"], "cancelled_by_teacher"), (a["Rob Mulder"], "cancelled_by_teacher")])
+        [(a["Petra Mulder"], "cancelled_by_teacher"), (a["Rob Mulder"], "cancelled_by_teacher"),
+         (a["Petra Mulder"], "calendar_cancel"), (a["Rob Mulder"], "calendar_cancel")])
     # The household can pick the same time again.
     assert (await petra_requests(session, invited, clock)).code == "requested"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import socket
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import aiohttp
 import pytest
@@ -110,15 +110,25 @@ async def test_feed_and_ics_follow_a_visit_across_a_reschedule_and_the_clock_cha
         assert confirmation["document"]["file_name"] == "huisbezoek.ics"
         return fields(bot.double.documents[(linda.id, confirmation["message_id"])].decode())
 
+    def cancellations() -> list[dict[str, list[str]]]:
+        return [fields(bot.double.documents[(linda.id, m["message_id"])].decode()) for m in linda.messages()
+                if m.get("document", {}).get("file_name") == "huisbezoek-vervalt.ics"]
+
     first = await book(date(2026, 10, 23), "✅")
     assert first["DTSTART"] == ["20261023T150000Z"]  # 17:00 summer time
     assert first["SEQUENCE"] == ["0"] and first["STATUS"] == ["CONFIRMED"]
+    # Unique beyond this school and deployment: random, not a row number.
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@homevisit", first["UID"][0])
 
     [status_message] = await linda.send("/myvisit")
     second = await book(date(2026, 10, 26), "✅")
     assert second["DTSTART"] == ["20261026T160000Z"]  # 17:00 winter time
     assert second["UID"] == first["UID"]
     assert int(second["SEQUENCE"][0]) > int(first["SEQUENCE"][0])
+    # Moving it took the old time out of her calendar first: same UID, cancelled, in between.
+    [moved] = cancellations()
+    assert moved["UID"] == first["UID"] and moved["DTSTART"] == first["DTSTART"]
+    assert int(first["SEQUENCE"][0]) < int(moved["SEQUENCE"][0]) < int(second["SEQUENCE"][0])
 
     status, body = await get(url)
     feed = fields(body)
@@ -126,7 +136,22 @@ async def test_feed_and_ics_follow_a_visit_across_a_reschedule_and_the_clock_cha
     assert int(feed["SEQUENCE"][0]) == int(second["SEQUENCE"][0])
     assert feed["SUMMARY"] == [w("Huisbezoek: {children}", children="Daan de Boer")]
 
-    await marieke.click(w("Nieuwe link maken"))
+    # The teacher has to cancel: the family's calendar and the teacher's feed both drop it.
+    [agenda] = await marieke.send("/agenda")
+    await marieke.click("✖️", message=agenda)
+    await marieke.click(w("Ik ben ziek"))
+    cancelled = cancellations()[-1]
+    assert cancelled["METHOD"] == ["CANCEL"] and cancelled["STATUS"] == ["CANCELLED"]
+    assert cancelled["UID"] == first["UID"] and cancelled["DTSTART"] == second["DTSTART"]
+    assert int(cancelled["SEQUENCE"][0]) > int(second["SEQUENCE"][0])
+    status, body = await get(url)
+    feed = fields(body)
+    assert feed["UID"] == first["UID"] and feed["STATUS"] == ["CANCELLED"]  # kept as cancelled, for a while
+    assert feed["SEQUENCE"] == cancelled["SEQUENCE"]
+    bot.clock.advance(timedelta(days=31))
+    assert "BEGIN:VEVENT" not in (await get(url))[1]
+
+    await marieke.click(w("Nieuwe link maken"), message=reply)
     new_url = re.search(r"http://\S+\.ics", marieke.last_text()).group(0)
     assert new_url != url
     assert (await get(url))[0] == 404 and (await get(new_url))[0] == 200

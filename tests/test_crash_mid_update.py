@@ -26,7 +26,8 @@ NL = Words("nl")
 
 async def test_a_tap_whose_worker_died_is_handled_when_telegram_delivers_it_again(double, database_url):
     engine, sessionmaker, period, tokens = await seed(database_url)
-    first = Worker(double, database_url, "17:00")
+    # A dead worker's right to send is taken over after OUTBOX_LEASE_SECONDS.
+    first = Worker(double, database_url, "17:00", OUTBOX_LEASE_SECONDS="2")
     second = None
     try:
         async with aiohttp.ClientSession() as http:
@@ -65,7 +66,7 @@ async def test_a_tap_whose_worker_died_is_handled_when_telegram_delivers_it_agai
             assert double.chats[parent].messages[summary["message_id"]]["text"] == summary["text"]  # unanswered
 
             # Telegram delivers the same update again, to a new worker.
-            second = Worker(double, database_url, "17:00")
+            second = Worker(double, database_url, "17:00", OUTBOX_LEASE_SECONDS="2")
             await second.ready(http)
             assert await tg.post(second, send) == 200
             shown = double.chats[parent].messages[summary["message_id"]]["text"]

@@ -48,7 +48,7 @@ def free_port() -> int:
 class Worker:
     """One `homevisit run` process in webhook mode."""
 
-    def __init__(self, double, database_url: str, reminder_at: str) -> None:
+    def __init__(self, double, database_url: str, reminder_at: str, **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))}
@@ -56,7 +56,7 @@ class Worker:
                    SCHOOL_NAME="De Regenboog", WEBHOOK_URL=f"{self.url}/telegram", WEBHOOK_SECRET=SECRET,
                    WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(self.port), QUIET_HOURS="00:00-00:00",
                    # The real clock runs here: the day-before reminder falls due a few seconds from now.
-                   REMINDER_DAY_BEFORE=reminder_at)
+                   REMINDER_DAY_BEFORE=reminder_at, **settings)
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -74,15 +74,30 @@ async def _households_appointment(session: AsyncSession, appointment_id: int, gu
     return appointment, invitation, guardian
 
 
-async def cancel_appointment(session: AsyncSession, appointment: Appointment, by: str, reason: str | None,
-                             now: datetime) -> None:
-    """The appointment no longer holds: its time is free again and its reminders are dropped.
-    The caller reopens or closes the invitation and tells whoever must hear."""
-    appointment.status = "cancelled"
-    appointment.cancelled_by = by
-    appointment.cancel_reason = reason
+async def end_appointment(session: AsyncSession, appointment: Appointment, status: str, now: datetime) -> None:
+    """The appointment no longer holds (`cancelled`, or `replaced` by a new time): its time
+    is free again and its reminders are dropped. The caller tells whoever must hear, then
+    calls `withdraw_from_calendars`."""
+    appointment.status = status
     appointment.updated_at = now
     await reminders.drop(session, appointment.id)
+
+
+async def withdraw_from_calendars(session: AsyncSession, appointment: Appointment | None, invitation: Invitation,
+                                  now: datetime) -> None:
+    """A visit the family had in its calendar (it was confirmed, and is still to come) is
+    taken out of it: a cancelling calendar file, after the message that tells why."""
+    if appointment is not None and appointment.confirmed_at is not None and appointment.starts_at > now:
+        await _tell_household(session, invitation, "calendar_cancel", {"appointment": appointment.id}, now)
+
+
+async def cancel_appointment(session: AsyncSession, appointment: Appointment, by: str, reason: str | None,
+                             now: datetime) -> None:
+    """The appointment is cancelled (see `end_appointment`). The caller reopens or closes
+    the invitation and tells whoever must hear."""
+    appointment.cancelled_by = by
+    appointment.cancel_reason = reason
+    await end_appointment(session, appointment, "cancelled", now)
 
 
 async def _tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
@@ -128,9 +143,7 @@ async def request_slot(
         await release(session)
         return Outcome("slot_taken", invitation_id=invitation_id)
     if previous is not None:
-        previous.status = "replaced"
-        await reminders.drop(session, previous.id)
-        previous.updated_at = now
+        await end_appointment(session, previous, "replaced", now)
         await session.flush()
     appointment = Appointment(
         school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=invitation.teacher_id,
@@ -152,6 +165,7 @@ async def request_slot(
     await _tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
     await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=guardian.id)
+    await withdraw_from_calendars(session, previous, invitation, now)
     try:
         await session.commit()
     except IntegrityError:
@@ -184,6 +198,7 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
         await _tell_teacher(session, invitation, "declined", {"invitation": invitation.id}, now)
         await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                               except_guardian=guardian.id)
+    await withdraw_from_calendars(session, previous, invitation, now)
     await session.commit()
     return Outcome("declined", invitation_id=invitation.id)
 
@@ -224,6 +239,7 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
     await _tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
     await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=guardian.id)
+    await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()
     return Outcome("cancelled", appointment_id, invitation.id)
 
@@ -236,6 +252,7 @@ async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_i
         return Outcome("stale", appointment_id, invitation.id)
     if accept:
         appointment.status = "confirmed"
+        appointment.confirmed_at = now
         await reminders.schedule(session, appointment, now, plan)
         invitation.status = "booked"
         kind = "proposal_accepted"
@@ -276,6 +293,7 @@ async def confirm(session: AsyncSession, appointment_id: int, teacher_id: int, n
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     appointment.status = "confirmed"
+    appointment.confirmed_at = now
     await reminders.schedule(session, appointment, now, plan)
     appointment.updated_at = now
     invitation.status = "booked"
@@ -300,9 +318,7 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
     if slot is None:
         await release(session)
         return Outcome("slot_taken", appointment_id, invitation.id)
-    appointment.status = "replaced"
-    await reminders.drop(session, appointment.id)
-    appointment.updated_at = now
+    await end_appointment(session, appointment, "replaced", now)
     await session.flush()
     proposal = Appointment(
         school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=teacher_id,
@@ -319,6 +335,7 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
         await session.rollback()
         return Outcome("slot_taken", appointment_id, invitation_id)
     await _tell_household(session, invitation, "proposal", {"appointment": proposal.id}, now)
+    await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()
     return Outcome("proposed", proposal.id, invitation.id)
 
@@ -335,6 +352,7 @@ async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_
     invitation.status = "pending"
     invitation.version += 1
     await _tell_household(session, invitation, "cancelled_by_teacher", {"appointment": appointment.id}, now)
+    await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()
     return Outcome("cancelled", appointment_id, invitation.id)
 

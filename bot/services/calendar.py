@@ -1,17 +1,23 @@
 """Calendar files (RFC 5545): the teacher's private feed of confirmed visits and the
 parent's "add to calendar" file. A visit keeps its UID when it moves (one per
-invitation) and raises its SEQUENCE; times are written in UTC, so they are right on
-both sides of the summer-time change."""
+invitation, random, so unique across schools and deployments) and raises its SEQUENCE;
+times are written in UTC, so they are right on both sides of the summer-time change.
+
+A visit that was confirmed and then no longer holds (cancelled, moved, declined) is
+withdrawn: the family gets a cancelling file (METHOD:CANCEL, STATUS:CANCELLED, same
+UID, higher SEQUENCE), and the teacher's feed keeps it as cancelled for a while, so
+calendars that imported it drop it. Sequences: the n-th appointment of an invitation
+(from 0) is 2n when confirmed and 2n + 1 when withdrawn, so each step is higher."""
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Appointment, Staff
+from db.models import Appointment, Invitation, Staff
 
 
 @dataclass(frozen=True)
@@ -63,16 +69,49 @@ def ics(events: list[Event], *, name: str, now: datetime, method: str = "PUBLISH
     return ("\r\n".join(folded for line in lines for folded in _fold(line)) + "\r\n").encode()
 
 
-def uid_of(invitation_id: int) -> str:
-    return f"visit-{invitation_id}@homevisit"
-
-
-async def sequence_of(session: AsyncSession, appointment: Appointment) -> int:
-    """How often this invitation's visit was set before: earlier appointments count up."""
-    return await session.scalar(
+async def sequence_of(session: AsyncSession, appointment: Appointment, *, withdrawn: bool = False) -> int:
+    """The SEQUENCE of this appointment's event: earlier appointments of the invitation count up."""
+    earlier = await session.scalar(
         select(func.count()).select_from(Appointment)
         .where(Appointment.invitation_id == appointment.invitation_id, Appointment.id < appointment.id)
     ) or 0
+    return 2 * earlier + (1 if withdrawn else 0)
+
+
+# The teacher's feed keeps a withdrawn visit this long, so subscribed calendars drop it.
+KEEP_WITHDRAWN = timedelta(days=30)
+FEED_PAST = timedelta(days=60)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    appointment: Appointment
+    invitation: Invitation
+    withdrawn: bool
+    sequence: int
+
+
+async def feed_items(session: AsyncSession, teacher_id: int, now: datetime) -> list[FeedItem]:
+    """One event per invitation of this teacher: its confirmed visit, or else its last
+    confirmed one that was withdrawn lately; in time order."""
+    appointments = (await session.scalars(
+        select(Appointment).where(Appointment.teacher_id == teacher_id, Appointment.confirmed_at.is_not(None),
+                                  Appointment.ends_at >= now - FEED_PAST)
+        .order_by(Appointment.id)
+    )).all()
+    latest: dict[int, Appointment] = {}
+    for a in appointments:
+        current = latest.get(a.invitation_id)
+        if current is None or current.status != "confirmed":
+            latest[a.invitation_id] = a
+    items = []
+    for a in latest.values():
+        withdrawn = a.status != "confirmed"
+        if withdrawn and a.updated_at < now - KEEP_WITHDRAWN:
+            continue
+        invitation = await session.get(Invitation, a.invitation_id)
+        items.append(FeedItem(a, invitation, withdrawn, await sequence_of(session, a, withdrawn=withdrawn)))
+    return sorted(items, key=lambda i: i.appointment.starts_at)
 
 
 async def feed_token(session: AsyncSession, staff_id: int, *, renew: bool = False) -> str:
