@@ -4,15 +4,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import logging
+import io
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.transport import AiohttpRequest
+from bot import logs
 from bot.config import ConfigError, Settings, load_settings
-
-log = logging.getLogger("homevisit")
+from bot.services.spreadsheet import safe
+from bot.transport import AiohttpRequest
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("add-staff", help="add a teacher or coordinator and print their link",
                        description="Create a teacher or the coordinator and print their personal invitation link.")
     p.add_argument("--name", required=True, help="full name as colleagues know it")
-    p.add_argument("--role", required=True, choices=["teacher", "coordinator"])
+    p.add_argument("--role", required=True, choices=["teacher", "coordinator"],
+                   help="teacher (visits families of their class) or coordinator (runs the visit period)")
     p.add_argument("--language", help="language code (default: DEFAULT_LANGUAGE)")
 
     p = sub.add_parser("invite-links", help="print personal links for everyone not yet linked",
@@ -69,7 +71,9 @@ def _parser() -> argparse.ArgumentParser:
                        description="Queue the visit-period announcement (from the catalogs, in each reader's "
                        "language) for an audience. Shows the text per language and asks before sending. The "
                        "running bot sends it within Telegram's limits; --wait prints the report at the end.")
-    p.add_argument("--audience", choices=["guardians", "class", "staff"], default="guardians")
+    p.add_argument("--audience", choices=["guardians", "class", "staff"], default="guardians",
+                   help="who receives it: guardians (every parent on Telegram, the default), class (the parents "
+                   "of one class, name it with --class) or staff (the teachers and the coordinator)")
     p.add_argument("--class", dest="class_name", help="with --audience class: the class name, e.g. 'Groep 5'")
     p.add_argument("--line", action="append", default=[], metavar="LANG=TEXT",
                    help="a personal line under the message for readers of LANG (repeatable)")
@@ -80,7 +84,10 @@ def _parser() -> argparse.ArgumentParser:
                        description="Coverage of the open visit period: pupils, households, linked, invited, booked, "
                        "visited, declined (with reasons), unreachable, share of pupils visited; per teacher visits "
                        "done and planned and hours spent (HOURS_PER_VISIT).")
-    p.add_argument("--format", choices=["csv", "text"], default="text")
+    p.add_argument("--format", choices=["csv", "text"], default="text",
+                   help="text to read (default), or csv for a spreadsheet: one row per class and the school, "
+                   "then one per teacher")
+    p.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
     p = sub.add_parser("export-notes", help="write the visit notes of a period as CSV for the pupil tracking system",
                        description="CSV in UTF-8 with BOM, one row per visit: pupil id, date, teacher, venue, "
@@ -88,6 +95,17 @@ def _parser() -> argparse.ArgumentParser:
                        "neutralised. Every export is written to the audit log.")
     p.add_argument("--period", required=True, help="the visit period's name")
     p.add_argument("--output", type=Path, help="file to write (default: standard output)")
+
+    p = sub.add_parser("outbox", help="messages that failed for good: list them, or queue them again",
+                       description="Messages the running bot could not deliver after every attempt (Telegram "
+                       "refused them, or kept failing). Readers who blocked the bot are not listed: sending again "
+                       "would fail again. Without options: how many there are.")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--failed", action="store_true",
+                      help="list them: id, kind, for whom, attempts, when created, the last error")
+    what.add_argument("--retry", nargs="+", type=int, metavar="ID",
+                      help="queue these messages (ids from --failed) again; the running bot sends them")
+    what.add_argument("--retry-all", action="store_true", help="queue every message that failed for good again")
 
     sub.add_parser("demo", help="try homevisit without a token: a visit period played in a minute",
                    description="Start a local Telegram sandbox and the bot on a temporary database, load "
@@ -101,15 +119,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        logs.configure(settings.log_level, settings.worker_name)
         if args.command == "run":
             return _run(settings)
+        if args.command == "announce":
+            return _announce(settings, args)
         if args.command == "demo":
-            logging.getLogger().setLevel(logging.ERROR)  # the transcript is the output
+            logs.configure("ERROR", settings.worker_name)  # the transcript is the output
             from bot.demo import main as demo
 
             return demo()
@@ -117,10 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"homevisit: configuration error: {exc}", file=sys.stderr)
         return 2
+    except CommandError as exc:
+        print(f"homevisit: {exc}", file=sys.stderr)
+        return 1
 
 
 def _run(settings: Settings) -> int:
     settings.require_token()
+    asyncio.run(_check_database(settings.database_url))
     from bot.serve import serve
     from db.migrate import upgrade_to_head
 
@@ -132,6 +154,7 @@ def _run(settings: Settings) -> int:
 async def _migrate(settings: Settings, args) -> int:
     from db.migrate import upgrade_to_head_async
 
+    await _check_database(settings.database_url)
     await upgrade_to_head_async(settings.database_url)
     print("database is up to date")
     return 0
@@ -196,17 +219,18 @@ async def _invite_links(settings: Settings, args) -> int:
     from bot.services.links import issue_pending_links
 
     username = await _bot_username(settings)
+    _check_writable(args.output)
     async with _database(settings) as (session, school_id, clock):
         links = await issue_pending_links(session, school_id, default_language=settings.default_language,
                                           now=clock.now(), valid_for=timedelta(days=settings.invite_days_valid))
-    out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
+    out = _open_output(args.output)
     try:
         if args.format == "csv":
             writer = csv.writer(out)
             writer.writerow(["role", "name", "pupils", "household_id", "language", "link"])
             for link in links:
-                writer.writerow([link.role, _cell(link.name), _cell("; ".join(link.pupils)), _cell(link.household_id),
-                                 link.language, deep_link(username, link.token)])
+                writer.writerow([safe(cell) for cell in (link.role, link.name, "; ".join(link.pupils), link.household_id,
+                                                         link.language, deep_link(username, link.token))])
         else:
             for link in links:
                 about = f" (household {link.household_id}: {', '.join(link.pupils)})" if link.role == "guardian" else ""
@@ -222,11 +246,6 @@ async def _invite_links(settings: Settings, args) -> int:
 def _too_many_removals(removed: int, in_file: int) -> bool:
     """A file that drops more pupils than it holds is more likely a partial export than news."""
     return removed >= 5 and removed > in_file
-
-
-def _cell(value: str) -> str:
-    """Keep a spreadsheet from running a name as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 async def _bot_username(settings: Settings) -> str:
@@ -253,6 +272,7 @@ class _database:
         from db.migrate import upgrade_to_head_async
         from db.session import make_engine, make_sessionmaker
 
+        await _check_database(self.settings.database_url)
         # A fresh install works without a separate `migrate` step.
         await upgrade_to_head_async(self.settings.database_url)
         self.engine = make_engine(self.settings.database_url)
@@ -265,6 +285,70 @@ class _database:
     async def __aexit__(self, *exc) -> None:
         await self.session.close()
         await self.engine.dispose()
+
+
+class CommandError(Exception):
+    """The command cannot do its work; the message (one line) says why. Exit code 1."""
+
+
+class DatabaseUnavailable(CommandError):
+    """DATABASE_URL names a database this process cannot open."""
+
+
+async def _check_database(url: str) -> None:
+    """Connect once before anything else, so that a wrong DATABASE_URL or a server that is
+    down is one line naming the database (never its password), not a traceback."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from db.session import is_sqlite, make_engine
+
+    shown = make_url(url).render_as_string(hide_password=True)
+    missing = _missing_sqlite_directory(url)
+    if missing is not None:  # SQLite would say "unable to open database file"
+        raise DatabaseUnavailable(f"cannot use the database {shown}: the directory {missing} does not exist")
+    try:
+        # asyncpg waits 60 seconds for a host that does not answer; 10 is enough to say so.
+        engine = make_engine(url) if is_sqlite(url) else make_engine(url, connect_args={"timeout": 10})
+    except Exception as exc:  # an unknown or uninstalled driver, a malformed URL
+        raise DatabaseUnavailable(f"cannot use the database {shown}: {_first_line(exc)}") from None
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        raise DatabaseUnavailable(f"cannot use the database {shown}: {_why_not(exc, url)}") from None
+    finally:
+        await engine.dispose()
+
+
+def _why_not(exc: BaseException, url: str) -> str:
+    """The reason a connection failed, in a few words."""
+    import socket
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    if isinstance(exc, ConnectionRefusedError) or "Connect call failed" in str(exc):
+        return f"connection refused: is the database server running on {where}?"
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host {parsed.host!r}"
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        return f"no answer from {where} within 10 seconds"
+    return _first_line(getattr(exc, "orig", None) or exc)
+
+
+def _missing_sqlite_directory(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    directory = Path(parsed.database).parent
+    return None if directory.is_dir() else directory
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def _iso_day(raw: str):
@@ -319,12 +403,10 @@ async def _send_invitations(settings: Settings, args) -> int:
     return 0
 
 
-async def _announce(settings: Settings, args) -> int:
-    from bot.dialogs.announce import announcement_text
-    from bot.i18n import Catalogs
+def _announce(settings: Settings, args) -> int:
+    """Preview, ask, queue: the question is asked outside the event loop with no session
+    open, so a coordinator who takes their time holds nothing in the database."""
     from bot.languages import normalise_language
-    from bot.services import broadcasts
-    from bot.services.periods import current_period
 
     extra = {}
     for item in args.line:
@@ -334,17 +416,29 @@ async def _announce(settings: Settings, args) -> int:
             print(f"homevisit: --line needs LANG=TEXT with a supported language, got {item!r}", file=sys.stderr)
             return 2
         extra[code] = text
+    class_id = asyncio.run(_preview_announcement(settings, args, extra))
+    if not args.yes and not _confirm("Send? [y/N] "):
+        print("nothing sent")
+        return 0
+    return asyncio.run(_queue_announcement(settings, args, class_id, extra))
+
+
+async def _preview_announcement(settings: Settings, args, extra: dict[str, str]) -> int | None:
+    """Print the text per language and who gets it; the class's id (None: not for a class)."""
+    from bot.dialogs.announce import announcement_text
+    from bot.i18n import Catalogs
+    from bot.services import broadcasts
+    from bot.services.periods import current_period
+
     async with _database(settings) as (session, school_id, clock):
         period = await current_period(session, school_id)
         if period is None:
-            print("homevisit: no visit period is open; open one with `homevisit open-period`", file=sys.stderr)
-            return 1
+            raise CommandError("no visit period is open; open one with `homevisit open-period`")
         class_id = None
         if args.audience == "class":
             match = [c for c in await broadcasts.classes(session, school_id) if c.name == args.class_name]
             if not match:
-                print(f"homevisit: no class named {args.class_name!r}", file=sys.stderr)
-                return 1
+                raise CommandError(f"no class named {args.class_name!r}")
             class_id = match[0].id
         who = await broadcasts.audience(session, school_id, args.audience, class_id)
         catalogs = Catalogs()
@@ -352,23 +446,54 @@ async def _announce(settings: Settings, args) -> int:
             text = announcement_text(catalogs.translator(lang, settings.tz), settings.school_name, period, extra,
                                      args.audience == "staff")
             print(f"--- {lang} ---\n{text}\n")
-        print(f"{who.size} recipients on Telegram; {who.not_linked_people} without Telegram will not get it.")
-        if not args.yes and input("Send? [y/N] ").strip().lower() not in ("y", "yes", "j", "ja"):
-            print("nothing sent")
-            return 0
+    print(f"{who.size} recipients on Telegram; {who.not_linked_people} without Telegram will not get it.",
+          flush=True)
+    return class_id
+
+
+def _confirm(question: str) -> bool:
+    try:
+        answer = input(question)
+    except (EOFError, KeyboardInterrupt):  # no terminal (cron), or Ctrl-C: not a yes
+        print()
+        return False
+    return answer.strip().lower() in ("y", "yes", "j", "ja")
+
+
+async def _queue_announcement(settings: Settings, args, class_id: int | None, extra: dict[str, str]) -> int:
+    from bot.services import broadcasts
+
+    async with _database(settings) as (session, school_id, clock):
         broadcast = await broadcasts.create(session, school_id, args.audience, class_id, extra, created_by=None,
                                             progress_account_id=None, now=clock.now())
-        print(f"announcement {broadcast.id} queued: the running bot sends it now")
+        print(f"announcement {broadcast.id} queued: the running bot sends it now", flush=True)
         if not args.wait:
             return 0
-        while not (result := await broadcasts.report(session, broadcast.id)).done:
+        shown = None
+        while True:
+            result = await broadcasts.report(session, broadcast.id)
+            c = result.total
+            if (c.sent, c.failed, c.blocked) != shown:
+                shown = (c.sent, c.failed, c.blocked)
+                print(_progress(c), flush=True)
+            if result.done:
+                break
             await asyncio.sleep(1)
             await session.commit()  # end the read snapshot, see the bot's progress
-    c = result.total
     print(f"sent {c.sent}, failed {c.failed}, blocked {c.blocked}, without Telegram {c.not_linked}")
     for name, k in result.per_class.items():
         print(f"  {name}: sent {k.sent}, failed {k.failed}, blocked {k.blocked}, without Telegram {k.not_linked}")
     return 0
+
+
+def _progress(c) -> str:
+    """'sent 120 of 600', with the failures so far."""
+    line = f"sent {c.sent} of {c.sent + c.failed + c.blocked + c.waiting}"
+    if c.failed:
+        line += f", {c.failed} failed"
+    if c.blocked:
+        line += f", {c.blocked} blocked the bot"
+    return line
 
 
 async def _report(settings: Settings, args) -> int:
@@ -377,31 +502,69 @@ async def _report(settings: Settings, args) -> int:
     from bot.services.coverage import coverage
     from bot.services.periods import current_period
 
+    _check_writable(args.output)
     async with _database(settings) as (session, school_id, clock):
         period = await current_period(session, school_id)
         report = await coverage(session, school_id, period, clock.now(), settings.hours_per_visit)
     if args.format == "text":
-        print(coverage_text(Catalogs().translator("en", settings.tz), report))
+        _write_report(args.output, coverage_text(Catalogs().translator("en", settings.tz), report) + "\n")
         return 0
-    writer = csv.writer(sys.stdout)
+    out = io.StringIO()
+    writer = csv.writer(out)
     writer.writerow(["class", "pupils", "households", "linked", "invited", "booked", "visited", "declined",
                      "unreachable", "share_pupils_visited", "decline_reasons"])
     for row in [*report.classes, report.school]:
-        writer.writerow([_cell(row.name if row.name != "*" else "school"), row.pupils, row.households, row.linked,
-                         row.invited, row.booked, row.visited, row.declined, row.unreachable,
-                         f"{row.share_visited:.3f}",
-                         "; ".join(f"{k}={v}" for k, v in sorted(row.decline_reasons.items()))])
+        writer.writerow([safe(cell) for cell in (
+            row.name if row.name != "*" else "school", row.pupils, row.households, row.linked, row.invited,
+            row.booked, row.visited, row.declined, row.unreachable, f"{row.share_visited:.3f}",
+            "; ".join(f"{k}={v}" for k, v in sorted(row.decline_reasons.items())))])
     writer.writerow([])
     writer.writerow(["teacher", "visits_done", "visits_planned", "hours"])
     for teacher in report.teachers:
-        writer.writerow([_cell(teacher.name), teacher.done, teacher.planned, f"{teacher.hours:g}"])
+        writer.writerow([safe(cell) for cell in (teacher.name, teacher.done, teacher.planned, f"{teacher.hours:g}")])
+    _write_report(args.output, out.getvalue())
     return 0
+
+
+def _write_report(path: Path | None, text: str) -> None:
+    if path is None:
+        sys.stdout.write(text)
+        return
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror}") from None
+    print(f"report written to {path}", file=sys.stderr)
+
+
+def _open_output(path: Path | None):
+    if path is None:
+        return sys.stdout
+    try:
+        return path.open("w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _check_writable(path: Path | None) -> None:
+    """Refuse an --output file that cannot be written before anything changes (a fresh set
+    of invitation links replaces the old ones: they must not be lost to a typo)."""
+    if path is None:
+        return
+    directory = path.parent
+    if path.is_dir():
+        raise CommandError(f"cannot write {path}: it is a directory")
+    if not directory.is_dir():
+        raise CommandError(f"cannot write {path}: the directory {directory} does not exist")
+    if not os.access(directory, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CommandError(f"cannot write {path}: permission denied")
 
 
 async def _export_notes(settings: Settings, args) -> int:
     from bot import questionnaire
     from bot.services.export import ExportError, export_notes
 
+    _check_writable(args.output)
     async with _database(settings) as (session, school_id, clock):
         try:
             data = await export_notes(session, school_id, args.period, questionnaire.load(settings.questionnaire_file),
@@ -410,17 +573,78 @@ async def _export_notes(settings: Settings, args) -> int:
             print(f"homevisit: {exc}", file=sys.stderr)
             return 1
     if args.output:
-        args.output.write_bytes(data)
+        try:
+            args.output.write_bytes(data)
+        except OSError as exc:
+            raise CommandError(f"cannot write {args.output}: {exc.strerror}") from None
         print(f"notes written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
     return 0
 
 
+async def _outbox(settings: Settings, args) -> int:
+    from bot.services import outbox
+
+    async with _database(settings) as (session, school_id, clock):
+        if args.failed:
+            messages = await outbox.failed_messages(session, school_id)
+            recipients = await _recipients(session, {m.account_id for m in messages})
+        elif args.retry or args.retry_all:
+            ids = None
+            if args.retry:
+                failed_ids = {m.id for m in await outbox.failed_messages(session, school_id, limit=1_000_000)}
+                ids = list(dict.fromkeys(args.retry))
+                unknown = [i for i in ids if i not in failed_ids]
+                if unknown:
+                    print(f"homevisit: not a message that failed for good: {', '.join(map(str, unknown))}; "
+                          "nothing was queued (see `homevisit outbox --failed`)", file=sys.stderr)
+                    return 1
+            queued = await outbox.retry_failed(session, school_id, ids, clock.now())
+            print(f"{_messages(queued)} queued again; the running bot sends them now (quiet hours permitting)")
+            return 0
+        else:
+            count = await outbox.failed_count(session, school_id)
+            print(f"{_messages(count)} failed for good" + ("; list them with --failed" if count else ""))
+            return 0
+    if not messages:
+        print("no messages failed for good")
+        return 0
+    print(f"{_messages(len(messages))} failed for good:")
+    print(f"{'id':>7}  {'kind':<20} {'for':<34} {'attempts':>8}  {'created':<16}  reason")
+    for m in messages:
+        created = m.created_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        who = recipients.get(m.account_id) or f"account {m.account_id}"
+        print(f"{m.id:>7}  {m.kind:<20} {who:<34} {m.attempts:>8}  {created:<16}  {m.reason}")
+    print("Queue them again with `homevisit outbox --retry ID ...` or `--retry-all`.")
+    return 0
+
+
+def _messages(n: int) -> str:
+    return f"{n} message" + ("" if n == 1 else "s")
+
+
+async def _recipients(session, account_ids: set[int]) -> dict[int, str]:
+    """'guardian NAME' / 'teacher NAME' per account (both, for a teacher who is a parent too)."""
+    from sqlalchemy import select
+    from db.models import Guardian, Staff
+
+    if not account_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    staff = await session.execute(select(Staff.account_id, Staff.role, Staff.name)
+                                  .where(Staff.account_id.in_(account_ids)))
+    guardians = await session.execute(select(Guardian.account_id, Guardian.name)
+                                      .where(Guardian.account_id.in_(account_ids)))
+    for account_id, role, name in [*staff.all(), *((a, "guardian", n) for a, n in guardians.all())]:
+        found.setdefault(account_id, []).append(f"{role} {name}")
+    return {account_id: ", ".join(names) for account_id, names in found.items()}
+
+
 COMMANDS = {
+    "outbox": _outbox,
     "report": _report,
     "export-notes": _export_notes,
-    "announce": _announce,
     "open-period": _open_period,
     "close-period": _close_period,
     "send-invitations": _send_invitations,

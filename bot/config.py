@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from bot.languages import SUPPORTED_LANGUAGES, normalise_language
+from bot.logs import LEVELS, default_worker
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///homevisit.db"
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -64,6 +65,9 @@ class Settings:
     questionnaire_file: str | None = None
     note_retention_months: int = 24
     hours_per_visit: float = 2.0
+    # Logging: the level (one of bot.logs.LEVELS), and this process's name in every line.
+    log_level: str = "INFO"
+    worker_name: str = field(default_factory=default_worker)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -156,7 +160,27 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | 
         questionnaire_file=(env.get("QUESTIONNAIRE_FILE") or "").strip() or None,
         note_retention_months=_int(env, "NOTE_RETENTION_MONTHS", 24),
         hours_per_visit=_float(env, "HOURS_PER_VISIT", 2.0),
+        log_level=_log_level(env),
+        worker_name=_worker_name(env),
     )
+
+
+def _log_level(env: dict[str, str]) -> str:
+    raw = (env.get("LOG_LEVEL") or "").strip()
+    if not raw:
+        return "INFO"
+    if raw.upper() not in LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LEVELS)}, got {raw!r}")
+    return raw.upper()
+
+
+def _worker_name(env: dict[str, str]) -> str:
+    raw = (env.get("WORKER_NAME") or "").strip()
+    if not raw:
+        return default_worker()
+    if not re.fullmatch(r"[A-Za-z0-9_.:@/-]{1,100}", raw):
+        raise ConfigError(f"WORKER_NAME must be up to 100 letters, digits and _.:@/- (no spaces), got {raw!r}")
+    return raw
 
 
 def _webhook(env: dict[str, str]) -> dict:

@@ -40,6 +40,9 @@ def test_api_url_is_where_the_bot_calls():
         ({"TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"),
         ({"INVITE_DAYS_VALID": "soon"}, "INVITE_DAYS_VALID"),
         ({"BOT_USERNAME": "a b"}, "BOT_USERNAME"),
+        ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),
+        ({"LOG_LEVEL": "10"}, "LOG_LEVEL"),
+        ({"WORKER_NAME": "web 1"}, "WORKER_NAME"),
     ],
 )
 def test_malformed_setting_names_the_variable(env, variable):
@@ -60,3 +63,30 @@ def test_env_file_is_read_and_environment_wins(tmp_path):
     s = load_settings({"SCHOOL_NAME": "Het Anker"}, env_file=env_file)
     assert s.school_name == "Het Anker"
     assert s.school_timezone == "Europe/Brussels"
+
+
+def test_log_level_defaults_to_info_and_ignores_case():
+    assert settings().log_level == "INFO"
+    assert settings(LOG_LEVEL="debug").log_level == "DEBUG"
+    assert settings(LOG_LEVEL=" Warning ").log_level == "WARNING"
+    assert settings(LOG_LEVEL="error").log_level == "ERROR"
+
+
+def test_worker_name_defaults_to_host_and_process():
+    import os
+    import socket
+
+    assert settings().worker_name == f"{socket.gethostname()}:{os.getpid()}"
+    assert settings(WORKER_NAME="bot-2").worker_name == "bot-2"
+
+
+def test_bad_log_level_stops_the_command_with_one_line(monkeypatch, tmp_path, capsys):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "LOG_LEVEL" in err and "DEBUG, INFO, WARNING, ERROR" in err
+    assert not (tmp_path / "x.db").exists()

@@ -320,6 +320,48 @@ def test_unquoted_separator_in_a_name_is_caught():
         parse_roster(to_bytes([HEADER, "P1,Jansen, Ada,Groep 1,,H1,Bea,,nl"]), "nl")
 
 
+CONTROL_CHARACTERS = {"NUL": "\x00", "bell": "\x07", "escape": "\x1b", "tab": "\t", "BOM inside a cell": "\ufeff"}
+
+
+def with_control_character(character: str) -> bytes:
+    """The example file with the character inside a guardian's name on line 3."""
+    lines = example_lines()
+    assert lines[2].split(",")[5] == "Mark Jansen"
+    return to_bytes(_replace(lines, 3, "Mark Jansen", f"Mark{character}Jansen"))
+
+
+@pytest.mark.parametrize("character", list(CONTROL_CHARACTERS.values()), ids=list(CONTROL_CHARACTERS))
+def test_control_character_in_a_cell_is_refused_with_line_and_column_but_not_the_data(character):
+    with pytest.raises(RosterError) as caught:
+        parse_roster(with_control_character(character), "nl")
+    assert problem_lines(caught.value) == [3]
+    text = str(caught.value)
+    assert text.startswith("line 3: guardian_name (column 6) contains an invisible control character")
+    assert f"U+{ord(character):04X}" in text
+    for personal in ("Mark", "Jansen", "Emma", "P001", "H001", "+31"):
+        assert personal not in text
+
+
+@pytest.mark.parametrize("character", list(CONTROL_CHARACTERS.values()), ids=list(CONTROL_CHARACTERS))
+async def test_control_character_writes_nothing(session, school, clock, character):
+    with pytest.raises(RosterError):
+        await run_import(session, school, clock, with_control_character(character))
+    assert await roster_is_empty(session)
+
+
+def test_control_character_in_a_phone_does_not_print_the_phone():
+    data = to_bytes(_replace(example_lines(), 3, "+31 6 1234 5602", "+31 6 1234\x005602"))
+    with pytest.raises(RosterError) as caught:
+        parse_roster(data, "nl")
+    assert str(caught.value) == ("line 3: guardian_phone (column 7) contains an invisible control character "
+                                 "(U+0000); delete the cell's content, type it again and save the file")
+
+
+def test_bom_at_the_start_of_the_file_is_still_fine():
+    rows = parse_roster(codecs.BOM_UTF8 + EXAMPLE.read_bytes(), "nl")
+    assert rows[0].pupil_id == "P001"
+
+
 # --- importing again -------------------------------------------------------------------
 
 

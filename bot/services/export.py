@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.questionnaire import Question
+from bot.services.spreadsheet import safe
 from db.models import (
     Appointment,
     AuditEntry,
@@ -23,15 +24,6 @@ from db.models import (
     VisitPeriod,
     pupil_households,
 )
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe(value: object) -> str:
-    """A cell a spreadsheet shows as text: a leading = + - @ gets a quote before it."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
 
 class ExportError(ValueError):
     pass

@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -276,6 +277,17 @@ def _read_row(
         ))
         return None
     values = {name: cells[index].strip() for name, index in positions.items()}
+    hidden = [
+        f"{name} (column {positions[name] + 1}) contains an invisible control character "
+        f"(U+{ord(character):04X}); delete the cell's content, type it again and save the file"
+        for name, value in values.items()
+        if (character := _control_character(value)) is not None
+    ]
+    if hidden:
+        # Say where, never what: the row's other checks would quote the cells, which are
+        # personal data that may end up in a terminal's scrollback or a log.
+        problems.extend(RosterProblem(line, message) for message in hidden)
+        return None
     found: list[str] = []
     for name, value in values.items():
         found.extend(_cell_problems(name, value))
@@ -296,6 +308,16 @@ def _read_row(
         guardian_phone=phone,
         guardian_language=language,
     )
+
+
+def _control_character(value: str) -> str | None:
+    """The first character no name, id or phone number contains: a control character
+    (Unicode Cc: NUL, escape, tab, ...) or a byte order mark inside the text. Line breaks
+    are left to `_cell_problems`, which explains them better (a stray quote)."""
+    for character in value:
+        if character not in "\r\n" and (character == "\ufeff" or unicodedata.category(character) == "Cc"):
+            return character
+    return None
 
 
 def _cell_problems(name: str, value: str) -> list[str]:
