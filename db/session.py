@@ -1,20 +1,37 @@
 """Engines and sessions. One `AsyncSession` per update or per command."""
 from __future__ import annotations
 
+import logging
+from typing import Callable
+
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from db import sqlite_driver
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from db import sqlite_driver
+
+log = logging.getLogger(__name__)
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, **kwargs) -> AsyncEngine:
+def make_engine(url: str, *, sqlite_check: Callable[[], str | None] | None = None, **kwargs) -> AsyncEngine:
+    """`sqlite_check` says whether SQLite may use the one-trip driver (None: yes; a
+    string: why not). By default `sqlite_driver.check`, which looks at the installed
+    aiosqlite and SQLAlchemy; when it finds a problem the engine uses SQLAlchemy's stock
+    aiosqlite driver, unchanged, and logs one warning line."""
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {"timeout": 30})
-        kwargs.setdefault("async_creator", sqlite_driver.async_creator(make_url(url), connect_args))
+        if "async_creator" not in kwargs:
+            problem = (sqlite_check or sqlite_driver.check)()
+            if problem is None:
+                kwargs["async_creator"] = sqlite_driver.async_creator(make_url(url), connect_args)
+            else:
+                log.warning("SQLite: the one-trip driver (db/sqlite_driver.py) is off: %s; "
+                            "using SQLAlchemy's stock aiosqlite driver, slower", problem)
+                kwargs["connect_args"] = connect_args
         if make_url(url).database not in (None, "", ":memory:"):
             # Each update in flight holds a connection (CONCURRENT_UPDATES, 16 by default),
             # besides the outbox and the scheduled jobs. Keep them all open: a new SQLite
