@@ -281,10 +281,13 @@ async def test_teacher_cancels_with_a_reason_and_the_parent_is_offered_times_aga
     await jeroen.click(w("Afzeggen: {day} {time}", day=w.short_day(TUE), time="16:00"), message=agenda)
     await jeroen.click(w("Ik ben ziek"))
     assert jeroen.last_text() == w("Afgezegd. Het gezin krijgt bericht en kan een nieuw moment kiezen.")
-    assert karin.last_text().startswith(w(
+    *_, told, calendar_file = karin.messages()
+    assert told["text"].startswith(w(
         "Helaas: {teacher} moet het huisbezoek van {when} afzeggen ({reason}). Sorry! Kies gerust een nieuw moment.",
         teacher="Jeroen Bakker", when=w.when(at(TUE, "16:00")), reason=w("Ik ben ziek")))
-    assert any(w.short_day(TUE) in label for label, _ in karin.buttons())
+    assert any(w.short_day(TUE) in label for label, _ in karin.buttons(told))
+    # ... and then the file that takes the visit out of her calendar.
+    assert calendar_file["document"]["file_name"] == "huisbezoek-vervalt.ics"
 
 
 async def test_no_fitting_time_reaches_the_teacher_with_phone_numbers(school, w):

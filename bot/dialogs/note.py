@@ -11,7 +11,8 @@ from bot import callbacks
 from bot.context import HomevisitContext
 from bot.dialogs import state as dialog_state
 from bot.paging import Page, page_screen, paginate
-from bot.replies import put, refuse, reply, show
+from bot.handlers.paged import COORDINATOR, TEACHERS, Audience, paged
+from bot.replies import put, refuse, show
 from bot.i18n import N_, Translator
 from bot.keyboards import Screen, button, markup, rows
 from bot.services import notes
@@ -45,23 +46,6 @@ def _staff(context: HomevisitContext):
     return context.who.staff
 
 
-async def start(update: Update, context: HomevisitContext) -> None:
-    t = context.t
-    staff = _staff(context)
-    if staff is None or not context.who.is_teacher:
-        await update.effective_message.reply_text(t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
-        return
-    await reply(update, await _visits_screen(context, 0))
-
-
-async def on_visits_page(update: Update, context: HomevisitContext) -> None:
-    """ntp:<page>: another page of the visits to write a note about."""
-    if _staff(context) is None or not context.who.is_teacher:
-        await refuse(update, context)
-        return
-    await show(update, await _visits_screen(context, int(callbacks.parse(update.callback_query.data).args[0])))
-
-
 async def _visits_screen(context: HomevisitContext, index: int) -> Screen:
     t = context.t
     items = await notes.visits_to_note(context.session, context.who.staff.id, context.runtime.clock.now())
@@ -75,6 +59,10 @@ async def _visits_screen(context: HomevisitContext, index: int) -> Screen:
                for k in range(page.start, page.end)]
     return page_screen(t, t._("Over welk bezoek? Vandaag en de laatste weken:"), [], page, "ntp",
                        buttons=rows(buttons, 1))
+
+
+TEACHERS_OF_A_CLASS = Audience(lambda who: who.is_teacher, TEACHERS.refusal)
+start, on_visits_page = paged(TEACHERS_OF_A_CLASS, _visits_screen)  # /note, and ntp:<page>
 
 
 async def on_pick(update: Update, context: HomevisitContext) -> None:
@@ -361,23 +349,6 @@ async def _save_change(update: Update, context: HomevisitContext, draft: dict, a
                                               reply_markup=screen.markup)
 
 
-async def coordinator_notes(update: Update, context: HomevisitContext) -> None:
-    """/notes for the coordinator: the notes, newest first, a page at a time; reading one is logged."""
-    if not context.who.is_coordinator:
-        await update.effective_message.reply_text(
-            context.t._("Dit is voor de coördinator. Kijk bij /help wat je kunt doen."))
-        return
-    await reply(update, await _notes_screen(context, 0))
-
-
-async def on_notes_page(update: Update, context: HomevisitContext) -> None:
-    """nlp:<page>"""
-    if not context.who.is_coordinator:
-        await refuse(update, context)
-        return
-    await show(update, await _notes_screen(context, int(callbacks.parse(update.callback_query.data).args[0])))
-
-
 async def _notes_screen(context: HomevisitContext, index: int) -> Screen:
     t = context.t
     total = await notes.count_notes(context.session, context.runtime.school_id)
@@ -391,23 +362,6 @@ async def _notes_screen(context: HomevisitContext, index: int) -> Screen:
                for n, a in shown]
     return page_screen(t, t._("De laatste notities. Wie een notitie opent, staat in het logboek."), [],
                        Page(index, pages, 0, len(shown)), "nlp", buttons=rows(buttons, 1))
-
-
-async def follow_ups(update: Update, context: HomevisitContext) -> None:
-    t = context.t
-    staff = _staff(context)
-    if staff is None:
-        await update.effective_message.reply_text(t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
-        return
-    await reply(update, await _follow_ups_screen(context, 0))
-
-
-async def on_follow_ups_page(update: Update, context: HomevisitContext) -> None:
-    """fup:<page>"""
-    if _staff(context) is None:
-        await refuse(update, context)
-        return
-    await show(update, await _follow_ups_screen(context, int(callbacks.parse(update.callback_query.data).args[0])))
 
 
 async def _follow_ups_screen(context: HomevisitContext, index: int, lead: str = "") -> Screen:
@@ -425,6 +379,10 @@ async def _follow_ups_screen(context: HomevisitContext, index: int, lead: str = 
     screen = page_screen(t, header, lines[page.start:page.end], page, "fup", buttons=rows(buttons, 1),
                          separator="\n")
     return Screen(f"{lead}\n\n{screen.text}", screen.markup) if lead else screen
+
+
+coordinator_notes, on_notes_page = paged(COORDINATOR, _notes_screen)  # /notes, and nlp:<page>
+follow_ups, on_follow_ups_page = paged(TEACHERS, _follow_ups_screen)  # /followups, and fup:<page>
 
 
 async def on_follow_up_done(update: Update, context: HomevisitContext) -> None:

@@ -10,7 +10,8 @@ from telegram import Update
 from bot import callbacks
 from bot.context import HomevisitContext
 from bot.paging import page_screen, paginate
-from bot.replies import refuse, reply, show
+from bot.handlers.paged import TEACHERS, paged
+from bot.replies import refuse, show
 from bot.i18n import Translator
 from bot.keyboards import Screen, button, markup, rows
 from bot.services import availability, booking
@@ -177,20 +178,7 @@ async def _agenda_screen(context: HomevisitContext, index: int) -> Screen:
                        footer=legend, buttons=rows(cancel_buttons, 1))
 
 
-async def agenda(update: Update, context: HomevisitContext) -> None:
-    if context.who.staff is None:
-        await update.effective_message.reply_text(
-            context.t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
-        return
-    await reply(update, await _agenda_screen(context, 0))
-
-
-async def on_agenda_page(update: Update, context: HomevisitContext) -> None:
-    """agp:<page>"""
-    if context.who.staff is None:
-        await refuse(update, context)
-        return
-    await show(update, await _agenda_screen(context, int(callbacks.parse(update.callback_query.data).args[0])))
+agenda, on_agenda_page = paged(TEACHERS, _agenda_screen)  # /agenda, and agp:<page>
 
 
 async def on_cancel_start(update: Update, context: HomevisitContext) -> None:

@@ -1,14 +1,11 @@
 """/calllist: the families a teacher should phone, with the numbers, a page at a time."""
 from __future__ import annotations
 
-from telegram import Update
-
-from bot import callbacks
 from bot.context import HomevisitContext
 from bot.i18n import N_, Translator
 from bot.keyboards import Screen
 from bot.paging import page_screen, paginate
-from bot.replies import refuse, reply, show as show_screen
+from bot.handlers.paged import TEACHERS, paged
 from bot.services.nudges import CallEntry, call_list
 
 REASONS = {
@@ -41,18 +38,4 @@ async def _screen(context: HomevisitContext, index: int) -> Screen:
     return page_screen(t, header, blocks[page.start:page.end], page, "clp")
 
 
-async def show(update: Update, context: HomevisitContext) -> None:
-    if context.who.staff is None:
-        await update.effective_message.reply_text(
-            context.t._("Dit is voor leerkrachten. Kijk bij /help wat je kunt doen."))
-        return
-    await reply(update, await _screen(context, 0))
-
-
-async def on_page(update: Update, context: HomevisitContext) -> None:
-    """clp:<page>"""
-    if context.who.staff is None:
-        await refuse(update, context)
-        return
-    page = int(callbacks.parse(update.callback_query.data).args[0])
-    await show_screen(update, await _screen(context, page))
+show, on_page = paged(TEACHERS, _screen)  # /calllist, and clp:<page>
