@@ -22,6 +22,9 @@ def make_engine(url: str, *, sqlite_check: Callable[[], str | None] | None = Non
     string: why not). By default `sqlite_driver.check`, which looks at the installed
     aiosqlite and SQLAlchemy; when it finds a problem the engine uses SQLAlchemy's stock
     aiosqlite driver, unchanged, and logs one warning line."""
+    # A database error names its statement but never the values in it: they are names,
+    # phone numbers and notes, and errors end up in logs.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         connect_args = kwargs.pop("connect_args", {"timeout": 30})
         if "async_creator" not in kwargs:

@@ -107,3 +107,22 @@ def test_debug_is_for_our_code_not_for_the_libraries_that_log_message_contents(c
     logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot123:abc/getUpdates")
     logging.getLogger("telegram.ext.Application").info("Application started")
     assert [f["message"] for f in lines()] == ["ours", "ours too", "Application started"]
+
+
+async def test_a_database_error_in_the_log_names_no_personal_data(session, clock):
+    """An error from the database (here a unique violation) names the statement, not the
+    names and phone numbers that were in it: such errors end up in the log."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.services.schools import ensure_school
+    from db.models import Staff
+
+    school = await ensure_school(session, "De Regenboog", "Europe/Amsterdam", "nl", clock.now())
+    for _ in range(2):
+        session.add(Staff(school_id=school.id, name="Wilma Hoekstra-Privé", role="teacher", created_at=clock.now()))
+        try:
+            await session.commit()
+        except IntegrityError as exc:
+            error = str(exc)
+    assert "INSERT INTO staff" in error
+    assert "Hoekstra-Privé" not in error
