@@ -75,7 +75,7 @@ def register_handlers(app: HomevisitApplication) -> None:
         "txr": teacher_dialog.on_cancel_reason,
         "av": availability_dialog.start, "ava": availability_dialog.on_add, "avd": availability_dialog.on_day,
         "avs": availability_dialog.on_start_time, "ave": availability_dialog.on_end_time,
-        "avx": availability_dialog.on_remove,
+        "avx": availability_dialog.on_remove, "avp": availability_dialog.on_page,
         # The coordinator: the period and the invitations.
         "pnm": period_dialog.on_default_name, "pfd": period_dialog.on_step, "pld": period_dialog.on_step,
         "pvm": period_dialog.on_step, "pbm": period_dialog.on_step, "pok": period_dialog.on_open,

@@ -48,6 +48,14 @@ async def reply(update: Update, screen: Screen, **kwargs) -> None:
     await update.effective_message.reply_text(screen.text, reply_markup=screen.markup, **kwargs)
 
 
+async def reply_long(update: Update, screen: Screen) -> None:
+    """A reply that may be longer than one message (a whole visit note): several messages,
+    the buttons under the last."""
+    parts = split_text(screen.text)
+    for number, part in enumerate(parts, 1):
+        await update.effective_message.reply_text(part, reply_markup=screen.markup if number == len(parts) else None)
+
+
 async def put(update: Update, screen: Screen, *, edit: bool) -> None:
     """Edit the pressed message when there is one and `edit` is asked; else reply."""
     if edit and update.callback_query is not None:

@@ -217,3 +217,41 @@ async def test_a_follow_up_ticked_twice_is_not_added_twice(bot, visits):
     async with bot.runtime.sessionmaker() as session:
         note_id = await session.scalar(select(Note.id).where(Note.appointment_id == appointment_id))
         assert (await session.scalars(select(FollowUp).where(FollowUp.note_id == note_id))).all() == []
+
+
+async def test_a_long_note_arrives_whole(bot, visits):
+    """Five long answers: the summary before saving shows each shortened (visibly), the note
+    itself is kept and shown whole, over several messages."""
+    marieke, rt = visits["marieke"], bot.runtime
+    thursday = date(2026, 11, 19)
+    bot.clock.set(at(thursday, 9))
+    async with rt.sessionmaker() as session:
+        period = await current_period(session, rt.school_id)
+        await availability.add_window(session, period, visits["teacher"], thursday, time(15), time(17), SCHOOL_TZ,
+                                      rt.clock.now())
+        inv = await invitation(session, "H003", "Marieke de Vries")
+        outcome = await booking.request_slot(session, inv.id, await guardians_of(session, "H003"), at(thursday, 15),
+                                             "home", None, rt.clock.now())
+        await booking.confirm(session, outcome.appointment_id, visits["teacher"], rt.clock.now(), rt.reminder_plan)
+    bot.clock.set(at(thursday, 17))
+    answers = [(f"Antwoord {n}: " + "het gezin vertelt honderduit over de kinderen en de buurt. " * 60)[:4000].strip()
+               for n in range(len(BUILT_IN))]
+    await marieke.press(f"v1:nt:{outcome.appointment_id}")
+    await marieke.click(w("Bezoek gedaan"))
+    for answer in answers:
+        await marieke.send(answer)
+    await marieke.click(w("Klaar"))
+    summary = marieke.last_text()
+    assert summary.startswith(w("Klopt je notitie?")) and summary.count(" …") == len(answers)
+    await marieke.click(w("Opslaan"))
+    async with rt.sessionmaker() as session:
+        note = await session.scalar(select(Note).where(Note.appointment_id == outcome.appointment_id))
+    assert [a["text"] for a in note.answers.values()] == answers  # whole, as typed
+
+    before = len(marieke.messages())
+    await marieke.press(f"v1:nv:{note.id}")
+    shown = marieke.messages()[before:]
+    assert len(shown) > 1
+    whole = "\n".join(m["text"] for m in shown)
+    assert all(a in whole for a in answers)
+    assert shown[-1].get("reply_markup")  # the buttons to change an answer, under the last part

@@ -10,6 +10,7 @@ from bot.context import HomevisitContext
 from bot.replies import refuse, show
 from bot.i18n import Translator
 from bot.keyboards import Screen, button, markup, rows
+from bot.paging import page_screen, paginate
 from bot.services import availability
 from bot.services.availability import AvailabilityError
 from bot.services.periods import current_period
@@ -20,21 +21,26 @@ DAYTIME = [time(h, m) for h in range(8, 15) for m in (0, 30)]  # 08:00 .. 14:30
 LATEST_END = time(22, 0)
 
 
-async def menu_screen(context: HomevisitContext, period: VisitPeriod, lead: str = "") -> Screen:
+WINDOWS_PER_PAGE = 15  # a line and a remove button each
+
+
+async def menu_screen(context: HomevisitContext, period: VisitPeriod, lead: str = "", index: int = 0) -> Screen:
     t = context.t
     windows = await availability.list_windows(context.session, period.id, context.who.staff.id)
-    lines = [lead] if lead else []
-    if windows:
-        lines.append(t._("Je tijden in {period}:").format(period=t.isolate(period.name)))
-        for w in windows:
-            lines.append("• " + _window_label(t, w.starts_at, w.ends_at) + (
-                " – " + t.ngettext("{count} bezoek", "{count} bezoeken", w.booked).format(count=w.booked)
-                if w.booked else ""))
-    else:
-        lines.append(t._("Je hebt nog geen tijden doorgegeven voor {period}. Ouders kunnen pas kiezen als je "
-                         "tijden hebt.").format(period=t.isolate(period.name)))
-    remove = [button("🗑 " + _window_label(t, w.starts_at, w.ends_at), "avx", w.id) for w in windows[:20]]
-    return Screen("\n".join(lines), markup([button("➕ " + t._("Tijd toevoegen"), "ava")], *rows(remove, 1)))
+    add = [button("➕ " + t._("Tijd toevoegen"), "ava")]
+    if not windows:
+        text = t._("Je hebt nog geen tijden doorgegeven voor {period}. Ouders kunnen pas kiezen als je "
+                   "tijden hebt.").format(period=t.isolate(period.name))
+        return Screen(f"{lead}\n{text}" if lead else text, markup(add))
+    lines = ["• " + _window_label(t, w.starts_at, w.ends_at) + (
+        " – " + t.ngettext("{count} bezoek", "{count} bezoeken", w.booked).format(count=w.booked) if w.booked else "")
+        for w in windows]
+    page = paginate(lines, index, most=WINDOWS_PER_PAGE, separator="\n")
+    remove = [button("🗑 " + _window_label(t, w.starts_at, w.ends_at), "avx", w.id)
+              for w in windows[page.start:page.end]]
+    header = "\n".join([*([lead] if lead else []), t._("Je tijden in {period}:").format(period=t.isolate(period.name))])
+    return page_screen(t, header, lines[page.start:page.end], page, "avp", separator="\n",
+                       buttons=[add, *rows(remove, 1)])
 
 
 def _window_label(t: Translator, start: datetime, end: datetime) -> str:
@@ -68,6 +74,14 @@ async def start(update: Update, context: HomevisitContext) -> None:
         await show(update, screen)
     else:
         await update.effective_message.reply_text(screen.text, reply_markup=screen.markup)
+
+
+async def on_page(update: Update, context: HomevisitContext) -> None:
+    """avp:<page>: another page of the teacher's times."""
+    period = await _teacher_period(update, context)
+    if period is None:
+        return
+    await show(update, await menu_screen(context, period, index=int(callbacks.parse(update.callback_query.data).args[0])))
 
 
 async def on_add(update: Update, context: HomevisitContext) -> None:

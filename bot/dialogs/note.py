@@ -12,7 +12,7 @@ from bot.context import HomevisitContext
 from bot.dialogs import state as dialog_state
 from bot.paging import Page, page_screen, paginate
 from bot.handlers.paged import COORDINATOR, TEACHERS, Audience, paged
-from bot.replies import put, refuse, show
+from bot.replies import put, refuse, reply_long, show
 from bot.i18n import N_, Translator
 from bot.keyboards import Screen, button, markup, rows
 from bot.services import notes
@@ -225,7 +225,11 @@ async def on_follow_up_plain(update: Update, context: HomevisitContext) -> None:
     await _follow_up_menu(update, context, draft, edit=True)
 
 
-def _summary(t: Translator, questions, outcome: str, answers: dict, follow_ups) -> list[str]:
+PREVIEW_ANSWER = 500  # characters of an answer in the summary before saving; the whole answer is kept
+
+
+def _summary(t: Translator, questions, outcome: str, answers: dict, follow_ups, *,
+             preview: bool = False) -> list[str]:
     lines = [f"{OUTCOME_ICONS[outcome]} {t._(OUTCOME_LABELS[outcome])}"]
     for q in questions:
         answer = answers.get(q.key)
@@ -235,6 +239,8 @@ def _summary(t: Translator, questions, outcome: str, answers: dict, follow_ups) 
             value = "🎤 " + t._("spraakbericht ({seconds} s)").format(seconds=answer.get("seconds", 0))
         else:
             value = answer["text"]
+            if preview and len(value) > PREVIEW_ANSWER:  # the summary must fit one message; shortened visibly
+                value = value[:PREVIEW_ANSWER].rstrip() + " …"
         lines.append(f"• {q.text(t)}\n  {value}")
     for kind, text in follow_ups:
         lines.append(f"{FOLLOW_UP_ICONS[kind]} {t._(FOLLOW_UP_LABELS[kind])}" + (f": {text}" if text else ""))
@@ -250,7 +256,7 @@ async def on_done(update: Update, context: HomevisitContext) -> None:
         return
     t = context.t
     lines = [t._("Klopt je notitie?"), ""] + _summary(t, context.runtime.questions, draft["outcome"],
-                                                        draft["answers"], draft["follow_ups"])
+                                                        draft["answers"], draft["follow_ups"], preview=True)
     await show(update, Screen("\n".join(lines), markup([button("💾 " + t._("Opslaan"), "ns", draft["appointment"])])))
 
 
@@ -299,9 +305,8 @@ async def on_view(update: Update, context: HomevisitContext) -> None:
     except NotAllowed:
         await refuse(update, context)
         return
-    screen = note_screen(context.t, context.runtime.questions, v)
     await update.callback_query.answer()
-    await update.effective_message.reply_text(screen.text, reply_markup=screen.markup)
+    await reply_long(update, note_screen(context.t, context.runtime.questions, v))
 
 
 async def on_edit(update: Update, context: HomevisitContext) -> None:
@@ -345,8 +350,7 @@ async def _save_change(update: Update, context: HomevisitContext, draft: dict, a
     v = await notes.read(context.session, draft["note"], Reader(context.who.staff.id, False),
                          context.runtime.clock.now())
     screen = note_screen(t, context.runtime.questions, v)
-    await update.effective_message.reply_text("💾 " + t._("Aangepast.") + "\n\n" + screen.text,
-                                              reply_markup=screen.markup)
+    await reply_long(update, Screen("💾 " + t._("Aangepast.") + "\n\n" + screen.text, screen.markup))
 
 
 async def _notes_screen(context: HomevisitContext, index: int) -> Screen:

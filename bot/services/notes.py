@@ -28,7 +28,7 @@ from db.models import (
 
 EDIT_WINDOW = timedelta(hours=24)
 RECENT = timedelta(days=21)
-MAX_ANSWER = 2000
+MAX_ANSWER = 4096  # a whole Telegram message: what the teacher typed is kept whole
 
 
 class NoteLocked(Exception):
