@@ -47,9 +47,8 @@ PLANNER_TICK_SECONDS = 60
 
 def register_handlers(app: HomevisitApplication) -> None:
     """Every handler, in one place. Groups run in order; within a group the first match wins."""
-    # Group -3: each update once (Telegram re-delivers what it thinks we missed).
-    app.add_handler(TypeHandler(Update, identity.once_per_update), group=-3)
-    # Group -2: who is talking and in which language; drops non-private chats.
+    # Group -2: each update once (Telegram re-delivers what it thinks we missed), who is
+    # talking and in which language; drops non-private chats.
     app.add_handler(TypeHandler(Update, identity.load_identity), group=-2)
     # Group -1: a button's data must fit its action's shape before any handler sees them.
     app.add_handler(TypeHandler(Update, guard.check_button), group=-1)

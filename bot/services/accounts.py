@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import SUPPORTED_LANGUAGES, normalise_language
-from db.models import ROLE_COORDINATOR, ROLE_TEACHER, Account, Guardian, Staff
+from db.models import ROLE_COORDINATOR, ROLE_TEACHER, Account, Guardian, ProcessedUpdate, Staff
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,15 @@ async def identify(session: AsyncSession, account: Account) -> Identity:
     )
 
 
+# Has this update been handled to the end before (Telegram delivers again what it thinks
+# we missed)? Asked in the same round trip as the identity.
+_HANDLED = exists().where(ProcessedUpdate.update_id == bindparam("update_id"))
+
 # Every update starts with this query: built once, with bound parameters, and read as
 # plain rows (no ORM objects), because it runs for every button press and message.
 _IDENTITY = (
-    select(Account.id.label("account_id"), Account.chat_id, Account.language.label("chosen"),
-           Account.telegram_language, Account.blocked_at,
+    select(_HANDLED.label("handled"), Account.id.label("account_id"), Account.chat_id,
+           Account.language.label("chosen"), Account.telegram_language, Account.blocked_at,
            Guardian.id.label("guardian_id"), Guardian.name.label("guardian_name"),
            Guardian.language.label("guardian_language"),
            Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.language.label("staff_language"),
@@ -134,15 +138,21 @@ _IDENTITY = (
 
 
 async def load_identity(
-    session: AsyncSession, telegram_user_id: int, chat_id: int, telegram_language: str | None, now: datetime
-) -> Identity:
-    """Who is writing, in one query (account, guardian rows, staff row); the account is
-    created on first contact and kept current. Every update starts here."""
-    rows = (await session.execute(_IDENTITY, {"telegram_user_id": telegram_user_id})).all()
+    session: AsyncSession, telegram_user_id: int, chat_id: int, telegram_language: str | None, now: datetime,
+    update_id: int = -1,
+) -> tuple[Identity, bool]:
+    """Who is writing, and whether update `update_id` was handled before, in one query
+    (account, guardian rows, staff row); the account is created on first contact and kept
+    current. Every update starts here."""
+    rows = (await session.execute(_IDENTITY, {"telegram_user_id": telegram_user_id, "update_id": update_id})).all()
     if not rows:
+        if await session.scalar(select(_HANDLED), {"update_id": update_id}):
+            return anonymous(telegram_user_id, telegram_language), True
         account = await touch_account(session, telegram_user_id, chat_id, telegram_language, now)
-        return Identity(telegram_user_id, account.id, account.language, account.telegram_language)
+        return Identity(telegram_user_id, account.id, account.language, account.telegram_language), False
     first = rows[0]
+    if first.handled:
+        return Identity(telegram_user_id, first.account_id, first.chosen, telegram_language), True
     if first.chat_id != chat_id or first.telegram_language != telegram_language or first.blocked_at:
         await touch_account(session, telegram_user_id, chat_id, telegram_language, now)
     guardians = {row.guardian_id: Person("guardian", row.guardian_id, row.guardian_name, row.guardian_language)
@@ -157,7 +167,7 @@ async def load_identity(
         telegram_language=telegram_language,
         guardians=tuple(guardians.values()),
         staff=staff,
-    )
+    ), bool(first.handled)
 
 
 def anonymous(telegram_user_id: int, telegram_language: str | None) -> Identity:
