@@ -551,8 +551,9 @@ a transaction of its own. Measured against the code before that round (commit 25
 git worktree), alternating, SQLite, the button-press benchmark above: 195 → 194 updates a
 second (5.27 → 5.25 ms CPU per press), latency p99 at 100 a second 35–48 → 9–14 ms (three
 runs each). The dispatch tick's claim + render + send takes longer (413 → 641 ms for 100 on
-SQLite, 397 → 452 ms on PostgreSQL: two short transactions per message instead of one long
-one), still far below what Telegram's 30 a second allows. In a full run of `python -m bench`
+SQLite, 397 → 452 ms on PostgreSQL, the previous BENCHMARKS.md against this run, not side by
+side: two short transactions per message instead of one long one), still far below what
+Telegram's 30 a second allows. In a full run of `python -m bench`
 the SQLite latency p99 varies from run to run (9 to 150 ms seen on this machine); the median
 stays at about 5 ms.
 """
