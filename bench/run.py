@@ -154,7 +154,7 @@ async def full_bot(backend: str, tmp: str):
 
 
 def _press(user_id: int, message: dict, lang: str, n: int) -> dict:
-    return {"callback_query": {"id": f"b{n}", "chat_instance": "c", "data": f"v1:lang:{lang}", "message": message,
+    return {"callback_query": {"id": f"b{n}", "chat_instance": "c", "data": f"v2:language:{lang}", "message": message,
                                "from": {"id": user_id, "is_bot": False, "first_name": "U", "language_code": "nl"}}}
 
 

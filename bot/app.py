@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
+from bot import buttons
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
 from bot.questionnaire import QuestionnaireError
@@ -50,66 +50,27 @@ def register_handlers(app: HomevisitApplication) -> None:
     # Group -2: each update once (Telegram re-delivers what it thinks we missed), who is
     # talking and in which language; drops non-private chats.
     app.add_handler(TypeHandler(Update, identity.load_identity), group=-2)
-    # Group -1: a button's data must fit its action's shape before any handler sees them.
+    # Group -1: a button press must fit a declared button before any handler sees it.
     app.add_handler(TypeHandler(Update, guard.check_button), group=-1)
 
     private = filters.ChatType.PRIVATE
     app.add_handler(ChatMemberHandler(membership.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    app.add_handler(CommandHandler("start", start.start, filters=private))
-    app.add_handler(CommandHandler("help", help_handlers.show_help, filters=private))
-    app.add_handler(CommandHandler(["language", "taal"], language.show_menu, filters=private))
-    app.add_handler(CallbackQueryHandler(language.show_menu, pattern=callbacks.pattern("langmenu")))
-    app.add_handler(CallbackQueryHandler(language.choose, pattern=callbacks.pattern("lang")))
-
-    # Parents: invitation, time and place, decline, their visit.
-    app.add_handler(CommandHandler(["myvisit", "bezoek"], visits.my_visit, filters=private))
-    for action, handler in {
-        "inv": booking_dialog.on_invitation, "days": booking_dialog.on_days, "day": booking_dialog.on_day,
-        "slot": booking_dialog.on_slot, "ven": booking_dialog.on_venue, "plc": booking_dialog.on_place_skipped,
-        "send": booking_dialog.on_send, "nofit": booking_dialog.on_no_fit, "decl": booking_dialog.on_decline_reason,
-        "mv": booking_dialog.on_manage, "prop": booking_dialog.on_proposal,
-        # Teachers: requests, proposals, cancellations, availability.
-        "tc": teacher_dialog.on_confirm, "tp": teacher_dialog.on_propose_start, "tpd": teacher_dialog.on_propose_day,
-        "tps": teacher_dialog.on_propose_slot, "tx": teacher_dialog.on_cancel_start,
-        "txr": teacher_dialog.on_cancel_reason,
-        "av": availability_dialog.start, "ava": availability_dialog.on_add, "avd": availability_dialog.on_day,
-        "avs": availability_dialog.on_start_time, "ave": availability_dialog.on_end_time,
-        "avx": availability_dialog.on_remove, "avp": availability_dialog.on_page,
-        # The coordinator: the period and the invitations.
-        "pnm": period_dialog.on_default_name, "pfd": period_dialog.on_step, "pld": period_dialog.on_step,
-        "pvm": period_dialog.on_step, "pbm": period_dialog.on_step, "pok": period_dialog.on_open,
-        "pno": period_dialog.on_stop, "pcl": period_dialog.on_close, "pcy": period_dialog.on_close,
-        "ivs": period_dialog.on_invite,
-    }.items():
-        app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
-    app.add_handler(CommandHandler(["availability", "tijden"], availability_dialog.start, filters=private))
-    app.add_handler(CommandHandler("agenda", teacher_dialog.agenda, filters=private))
-    app.add_handler(CommandHandler(["calllist", "bellijst"], calllist.show, filters=private))
-    app.add_handler(CommandHandler("period", period_dialog.start, filters=private))
-    app.add_handler(CommandHandler("invite", period_dialog.invite, filters=private))
-    app.add_handler(CommandHandler("announce", announce_dialog.start, filters=private))
-    # After the visit: notes, follow-ups, coverage; a guardian's /forget.
-    app.add_handler(CommandHandler(["note", "notitie"], note_dialog.start, filters=private))
-    app.add_handler(CommandHandler("notes", note_dialog.coordinator_notes, filters=private))
-    app.add_handler(CommandHandler("followups", note_dialog.follow_ups, filters=private))
-    app.add_handler(CommandHandler("coverage", coverage.show, filters=private))
-    app.add_handler(CommandHandler("forget", forget.ask, filters=private))
-    app.add_handler(CommandHandler(["calendar", "agendalink"], calendar.show_feed, filters=private))
-    app.add_handler(CallbackQueryHandler(calendar.on_renew, pattern=callbacks.pattern("calr")))
-    app.add_handler(CallbackQueryHandler(calllist.on_page, pattern=callbacks.pattern("clp")))
-    for action in ("cvs", "cvc", "cvt", "cvr"):
-        app.add_handler(CallbackQueryHandler(coverage.on_button, pattern=callbacks.pattern(action)))
-    app.add_handler(CallbackQueryHandler(teacher_dialog.on_agenda_page, pattern=callbacks.pattern("agp")))
-    for action, handler in {"nt": note_dialog.on_pick, "no": note_dialog.on_outcome, "nq": note_dialog.on_skip,
-                            "nf": note_dialog.on_follow_up, "nfx": note_dialog.on_follow_up_plain,
-                            "nd": note_dialog.on_done, "ns": note_dialog.on_save, "nv": note_dialog.on_view,
-                            "ne": note_dialog.on_edit, "fd": note_dialog.on_follow_up_done,
-                            "fgy": forget.on_answer, "fgn": forget.on_answer, "ntp": note_dialog.on_visits_page,
-                            "nlp": note_dialog.on_notes_page, "fup": note_dialog.on_follow_ups_page}.items():
-        app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
-    for action, handler in {"anc": announce_dialog.on_audience, "anl": announce_dialog.on_line,
-                            "anp": announce_dialog.on_preview, "ans": announce_dialog.on_send}.items():
-        app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(action)))
+    for names, handler in [
+        ("start", start.start), ("help", help_handlers.show_help), (["language", "taal"], language.show_menu),
+        # Parents.
+        (["myvisit", "bezoek"], visits.my_visit), ("forget", forget.ask),
+        # Teachers.
+        (["availability", "tijden"], availability_dialog.start), ("agenda", teacher_dialog.agenda),
+        (["calllist", "bellijst"], calllist.show), (["note", "notitie"], note_dialog.start),
+        ("followups", note_dialog.follow_ups), (["calendar", "agendalink"], calendar.show_feed),
+        # The coordinator.
+        ("period", period_dialog.start), ("invite", period_dialog.invite), ("announce", announce_dialog.start),
+        ("coverage", coverage.show), ("notes", note_dialog.coordinator_notes),
+    ]:
+        app.add_handler(CommandHandler(names, handler, filters=private))
+    # Every button, to the handler marked `@on(KIND)` for it (the modules above are imported).
+    for kind, handler in buttons.taken():
+        app.add_handler(CallbackQueryHandler(handler, pattern=kind.pattern))
 
     # Last: whatever nobody took gets a kind word and changes nothing.
     app.add_handler(MessageHandler(filters.COMMAND & private, fallback.unknown_command))

@@ -7,7 +7,7 @@ from bot.runtime import Runtime
 from bot.services import calendar
 from bot.services.accounts import identify
 from bot.services.invitations import household_guardians, view
-from bot.texts import venue_phrase
+from bot.screens.phrases import venue_phrase
 from db.models import Account
 
 

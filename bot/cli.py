@@ -361,13 +361,14 @@ def _iso_day(raw: str):
 
 
 async def _open_period(settings: Settings, args) -> int:
-    from bot.services.periods import PeriodDraft, PeriodError, open_period
+    from bot.services.errors import RuleError
+    from bot.services.periods import PeriodDraft, open_period
 
     draft = PeriodDraft(args.name, args.first_day, args.last_day, args.visit_minutes, args.buffer_minutes)
     async with _database(settings) as (session, school_id, clock):
         try:
             period = await open_period(session, school_id, draft, clock.now())
-        except PeriodError as exc:
+        except RuleError as exc:
             print(f"homevisit: {exc}", file=sys.stderr)
             return 1
     print(f"visit period {period.name!r} is open: {period.first_day} to {period.last_day}, "
@@ -425,7 +426,7 @@ def _announce(settings: Settings, args) -> int:
 
 async def _preview_announcement(settings: Settings, args, extra: dict[str, str]) -> int | None:
     """Print the text per language and who gets it; the class's id (None: not for a class)."""
-    from bot.dialogs.announce import announcement_text
+    from bot.screens.announce import announcement_text
     from bot.i18n import Catalogs
     from bot.services import broadcasts
     from bot.services.periods import current_period
@@ -497,7 +498,7 @@ def _progress(c) -> str:
 
 
 async def _report(settings: Settings, args) -> int:
-    from bot.handlers.coverage import coverage_text
+    from bot.screens.coverage import coverage_text
     from bot.i18n import Catalogs
     from bot.services.coverage import coverage
     from bot.services.periods import current_period

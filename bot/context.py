@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot import logs
+from bot.buttons import Press
 from bot.i18n import Translator
 from bot.intake import FairUpdateProcessor
 from bot.runtime import Runtime
@@ -31,6 +32,7 @@ class UpdateScope:
     session: AsyncSession | None = None
     who: Identity | None = None
     translator: Translator | None = None
+    press: Press | None = None  # the button pressed, parsed and checked (group -1)
 
     def open_session(self) -> AsyncSession:
         if self.session is None:
@@ -82,6 +84,13 @@ class HomevisitContext(CallbackContext[ExtBot, dict, dict, dict]):
         if who is None:
             raise RuntimeError("identity not loaded: the group -2 handler did not run")
         return who
+
+    @property
+    def press(self) -> Press:
+        press = self.scope.press
+        if press is None:
+            raise RuntimeError("no button press: the group -1 handler did not run, or this is not a press")
+        return press
 
     @property
     def t(self) -> Translator:

@@ -200,7 +200,7 @@ def _short(bot: BotUnderTest, day: date, language: str = "nl") -> str:
 
 
 def _invitation(user: TgUser) -> dict:
-    return next(m for m in user.messages() if user.buttons(m) and user.buttons(m)[0][1].startswith("v1:inv:"))
+    return next(m for m in user.messages() if user.buttons(m) and user.buttons(m)[0][1].startswith("v2:invitation:"))
 
 
 def _has(user: TgUser, label: str) -> bool:

@@ -4,20 +4,22 @@ or shows the current state)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
-from bot.dialogs.booking import days_screen, invitation_screen, status_screen
-from bot.dialogs.teacher import request_screen
 from bot.i18n import Translator
-from bot.keyboards import Screen, button, markup
 from bot.runtime import Runtime
-from bot.services import availability, calendar
+from bot.screens.announce import announcement_text
+from bot.screens.invitation import NO_VENUE, PROPOSAL, days_screen, invitation_screen, status_screen
+from bot.screens.keyboard import Screen, button, markup
+from bot.screens.notes import prompt_screen
+from bot.screens.teacher import request_screen
+from bot.services import availability, booking, broadcasts, calendar, notes, periods
 from bot.services.invitations import household_guardians, view
-from bot.texts import DECLINE_REASON_LABELS, TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when_where
+from bot.screens.phrases import DECLINE_REASON_LABELS, TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when_where
 from db.models import Appointment, Guardian
 
 
@@ -121,8 +123,8 @@ async def proposal(session, rt, t, payload) -> Rendered | None:
     return Rendered(
         t._("🔄 {teacher} kan niet op het moment dat jullie kozen, en stelt voor:\n\n📅 {when}\n\nPast dat?").format(
             teacher=t.isolate(v.teacher.name), when=when_where(t, appointment)),
-        markup([button("✅ " + t._("Ja, dat past"), "prop", appointment.id, "y")],
-               [button("❌ " + t._("Past niet"), "prop", appointment.id, "n")]),
+        markup([button("✅ " + t._("Ja, dat past"), PROPOSAL, appointment.id, "y")],
+               [button("❌ " + t._("Past niet"), PROPOSAL, appointment.id, "n")]),
     )
 
 
@@ -160,7 +162,7 @@ async def cancelled_by_teacher(session, rt, t, payload) -> Rendered | None:
                "nieuw moment.").format(teacher=t.isolate(v.teacher.name), when=t.day_and_time(appointment.starts_at),
                                       reason=reason)
     free = await availability.free_slots(session, v.period, v.invitation.teacher_id, rt.clock.now())
-    return _r(days_screen(t, v, free, "x", lead))
+    return _r(days_screen(t, v, free, NO_VENUE, lead))
 
 
 async def declined(session, rt, t, payload) -> Rendered | None:
@@ -216,29 +218,16 @@ async def after_visit(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _confirmed_view(session, payload)
     if appointment is None:
         return None
-    if await _has_note(session, appointment.id):
+    if await notes.has_note(session, appointment.id):
         return None
-    return Rendered(t._("Hoe ging het huisbezoek bij het gezin van {children} ({when})? Schrijf een korte "
-                        "notitie nu het nog vers is: waar is het gezin trots op, en wat spraken jullie af?").format(
-        children=children_phrase(t, v), when=t.day_and_time(appointment.starts_at)),
-        markup([button("📝 " + t._("Notitie schrijven"), "nt", appointment.id)]))
-
-
-async def _has_note(session, appointment_id: int) -> bool:
-    from sqlalchemy import select
-
-    from db.models import Note
-
-    return await session.scalar(select(Note.id).where(Note.appointment_id == appointment_id)) is not None
+    return _r(prompt_screen(t, children_phrase(t, v), appointment.starts_at, appointment.id, again=False))
 
 
 async def note_missing(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or appointment.status != "confirmed" or await _has_note(session, appointment.id):
+    if appointment is None or appointment.status != "confirmed" or await notes.has_note(session, appointment.id):
         return None
-    return Rendered(t._("Het bezoek bij het gezin van {children} ({when}) heeft nog geen notitie. Hoe ging het?").format(
-        children=children_phrase(t, v), when=t.day_and_time(appointment.starts_at)),
-        markup([button("📝 " + t._("Notitie schrijven"), "nt", appointment.id)]))
+    return _r(prompt_screen(t, children_phrase(t, v), appointment.starts_at, appointment.id, again=True))
 
 
 async def missed_visit(session, rt, t, payload) -> Rendered | None:
@@ -248,13 +237,11 @@ async def missed_visit(session, rt, t, payload) -> Rendered | None:
     lead = t._("{teacher} kwam op {when} langs, maar trof niemand thuis. Geeft niets! Kies gerust een nieuw "
                "moment.").format(teacher=t.isolate(v.teacher.name), when=t.day_and_time(appointment.starts_at))
     free = await availability.free_slots(session, v.period, v.invitation.teacher_id, rt.clock.now())
-    return _r(days_screen(t, v, free, "x", lead))
+    return _r(days_screen(t, v, free, NO_VENUE, lead))
 
 
 async def follow_ups_weekly(session, rt, t, payload) -> Rendered | None:
-    from bot.services.notes import open_follow_ups
-
-    items = await open_follow_ups(session, payload["teacher"])
+    items = await notes.open_follow_ups(session, payload["teacher"])
     if not items:
         return None
     return Rendered(t.ngettext("📌 Weekoverzicht: je hebt nog {count} open afspraak van huisbezoeken. Bekijk en "
@@ -264,13 +251,8 @@ async def follow_ups_weekly(session, rt, t, payload) -> Rendered | None:
 
 
 async def morning_overview(session, rt, t, payload) -> Rendered | None:
-    from datetime import date as _date
-
-    from bot.services.booking import agenda
-    from bot.texts import venue_phrase
-
-    day = _date.fromisoformat(payload["day"])
-    items = [i for i in await agenda(session, payload["teacher"], rt.clock.now() - timedelta(hours=12))
+    day = date.fromisoformat(payload["day"])
+    items = [i for i in await booking.agenda(session, payload["teacher"], rt.clock.now() - timedelta(hours=12))
              if i.appointment.status == "confirmed" and i.appointment.starts_at.astimezone(t.tz).date() == day]
     if not items:
         return None
@@ -301,12 +283,8 @@ async def nudge(session, rt, t, payload) -> Rendered | None:
 
 
 async def announcement(session, rt, t, payload) -> Rendered | None:
-    from bot.dialogs.announce import announcement_text
-    from bot.services.periods import current_period
-    from db.models import Broadcast
-
-    broadcast = await session.get(Broadcast, payload["broadcast"])
-    period = await current_period(session, rt.school_id)
+    broadcast = await broadcasts.get(session, payload["broadcast"])
+    period = await periods.current_period(session, rt.school_id)
     if broadcast is None or period is None:
         return None
     return Rendered(announcement_text(t, rt.settings.school_name, period, broadcast.extra or {},

@@ -37,7 +37,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.notices import RENDERERS, Rendered
 from bot.ratelimit import Pacer
-from bot.replies import split_text, utf16_length
+from bot.screens.fit import split_text, utf16_length
 from bot.runtime import Runtime
 from bot.services import accounts
 from bot.services.humane import in_quiet_hours

@@ -92,7 +92,7 @@ async def school(bot, teachers: list[str], parents: list[str],
 def invitation_from(user, teacher_name: str) -> dict:
     for message in user.messages():
         first_button = next(iter(user.buttons(message)), ("", ""))
-        if teacher_name in message["text"] and first_button[1].startswith("v1:inv:"):
+        if teacher_name in message["text"] and first_button[1].startswith("v2:invitation:"):
             return message
     raise AssertionError(f"{user.first_name} has no invitation from {teacher_name}")
 

@@ -11,12 +11,12 @@ from bot.i18n import Catalogs
 from bot.services import booking
 from bot.services.availability import (
     MIN_LEAD,
-    AvailabilityError,
     add_window,
     free_slots,
     list_windows,
     remove_window,
 )
+from bot.services.errors import RuleError
 from bot.services.invitations import send_invitations
 from bot.services.periods import PeriodDraft, open_period
 from db.models import VisitPeriod
@@ -84,7 +84,7 @@ async def test_windows_on_the_first_and_last_day_are_allowed_but_not_outside(ses
     await window(session, school, clock, school.period.first_day, "17:00", "18:00")
     await window(session, school, clock, school.period.last_day, "17:00", "18:00")
     for day in (school.period.first_day - timedelta(days=1), school.period.last_day + timedelta(days=1)):
-        with pytest.raises(AvailabilityError) as exc:
+        with pytest.raises(RuleError) as exc:
             await window(session, school, clock, day, "17:00", "18:00")
         assert exc.value.code == "outside"
     assert len(await list_windows(session, school.period.id, school.marieke)) == 2
@@ -93,7 +93,7 @@ async def test_windows_on_the_first_and_last_day_are_allowed_but_not_outside(ses
 async def test_a_window_must_end_after_it_starts_and_hold_one_visit(session, school, clock):
     for start, end, code in (("18:00", "17:00", "order"), ("17:00", "17:00", "order"),
                              ("17:00", "17:59", "short")):  # the period's visit lasts 60 minutes
-        with pytest.raises(AvailabilityError) as exc:
+        with pytest.raises(RuleError) as exc:
             await window(session, school, clock, THU, start, end)
         assert exc.value.code == code, (start, end)
     assert await list_windows(session, school.period.id, school.marieke) == []
@@ -103,7 +103,7 @@ async def test_a_window_must_end_after_it_starts_and_hold_one_visit(session, sch
 async def test_overlapping_windows_are_refused_touching_ones_and_other_teachers_are_not(session, school, clock):
     await window(session, school, clock, THU, "15:00", "17:00")
     for start, end in (("16:00", "18:00"), ("14:00", "15:30"), ("15:30", "16:30"), ("14:00", "18:00")):
-        with pytest.raises(AvailabilityError) as exc:
+        with pytest.raises(RuleError) as exc:
             await window(session, school, clock, THU, start, end)
         assert exc.value.code == "overlap"
     await window(session, school, clock, THU, "17:00", "18:00")  # starts where the first ends
@@ -136,7 +136,7 @@ async def test_a_window_with_a_live_visit_cannot_be_removed(session, school, clo
     outcome = await request(session, clock, "H002", local(THU, 16, 15))
     if confirm:
         await booking.confirm(session, outcome.appointment_id, school.marieke, clock.now())
-    with pytest.raises(AvailabilityError) as exc:
+    with pytest.raises(RuleError) as exc:
         await remove_window(session, thu.id, school.marieke)
     assert exc.value.code == "holds_visit"
     assert [w.id for w in await list_windows(session, school.period.id, school.marieke)] == [thu.id]
@@ -157,12 +157,12 @@ async def test_a_window_can_be_removed_once_its_visit_is_cancelled_or_when_it_ha
 async def test_another_teachers_window_or_an_unknown_one_is_gone(session, school, clock):
     jeroens = await window(session, school, clock, THU, "15:00", "19:00", school.jeroen)
     for window_id in (jeroens.id, jeroens.id + 1000):
-        with pytest.raises(AvailabilityError) as exc:
+        with pytest.raises(RuleError) as exc:
             await remove_window(session, window_id, school.marieke)
         assert exc.value.code == "gone"
     assert len(await list_windows(session, school.period.id, school.jeroen)) == 1
     await remove_window(session, jeroens.id, school.jeroen)
-    with pytest.raises(AvailabilityError) as exc:  # removing twice: gone
+    with pytest.raises(RuleError) as exc:  # removing twice: gone
         await remove_window(session, jeroens.id, school.jeroen)
     assert exc.value.code == "gone"
 

@@ -45,6 +45,12 @@ async def test_a_double_tap_shows_the_screen_once_and_no_apology(bot, people):
 
 
 @pytest.mark.parametrize("data", [
+    "v2:invitation:1:1",  # an argument missing
+    "v2:confirm:2147483648",  # one past PostgreSQL's integer
+    "v2:times_start:20261116:2561",  # no such time
+    "v2:invitation:1:1:t:extra",
+    "v3:invitation:1:1:t",  # a version we never made
+    # The same in the data of buttons from before the names were spelled out (v1).
     "v1:inv",  # truncated
     "v1:inv:1:1",  # an argument missing
     "v1:inv:abc:1:t",  # not a number
@@ -72,6 +78,17 @@ async def test_malformed_button_data_get_the_kind_answer_and_change_nothing(bot,
         after = (await session.scalar(select(func.count()).select_from(Appointment)),
                  await session.scalar(select(func.max(Invitation.version))))
     assert after == before
+
+
+async def test_a_button_sent_before_the_names_were_spelled_out_still_works(bot, people):
+    """Messages already in the chats carry v1 data with short names; they keep working."""
+    anouk = people["anouk"]
+    [status] = [m for m in await anouk.send("/myvisit") if MARIEKE in m["text"]]
+    _, data = anouk.find_button(NL("Kies een moment"), status)
+    assert data.startswith("v2:invitation:")
+    await anouk.press(data.replace("v2:invitation:", "v1:inv:"), status)
+    assert anouk.last_text() == NL("Op welke dag past het jullie? Tussen haakjes staat hoeveel momenten er die "
+                                   "dag vrij zijn.")
 
 
 async def test_a_double_tap_on_send_books_once(bot, people):

@@ -94,8 +94,8 @@ async def test_feed_and_ics_follow_a_visit_across_a_reschedule_and_the_clock_cha
 
     async def book(day: date, confirm_message_prefix: str) -> dict[str, list[str]]:
         invitation = next(m for m in linda.messages() if linda.buttons(m)
-                          and linda.buttons(m)[0][1].startswith(("v1:inv:", "v1:mv:")))
-        if linda.buttons(invitation)[0][1].startswith("v1:inv:"):
+                          and linda.buttons(m)[0][1].startswith(("v2:invitation:", "v2:my_visit:")))
+        if linda.buttons(invitation)[0][1].startswith("v2:invitation:"):
             await linda.click(w("Kies een moment"), message=invitation)
         else:
             await linda.click(w("Ander moment kiezen"), message=invitation)

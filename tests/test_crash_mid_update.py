@@ -39,7 +39,7 @@ async def test_a_tap_whose_worker_died_is_handled_when_telegram_delivers_it_agai
             async with sessionmaker() as session:
                 await send_invitations(session, period, datetime.now(timezone.utc))
             message = await tg.until("the invitation", lambda: next(
-                (m for m in double.messages_to(parent) if "v1:inv:" in str(m.get("reply_markup", ""))), None))
+                (m for m in double.messages_to(parent) if "v2:invitation:" in str(m.get("reply_markup", ""))), None))
             for label in ("📅", None, "16:15", "🏠"):
                 label = label or message["reply_markup"]["inline_keyboard"][0][0]["text"]  # the day
                 assert await tg.post(first, tg.press(parent, message, label)) == 200
@@ -79,12 +79,12 @@ async def test_a_tap_whose_worker_died_is_handled_when_telegram_delivers_it_agai
             assert len(double.events) == edits
 
             await tg.until("the teacher's request", lambda: any(
-                "v1:tc:" in str(m.get("reply_markup", "")) for m in double.messages_to(teacher)))
+                "v2:confirm:" in str(m.get("reply_markup", "")) for m in double.messages_to(teacher)))
         async with sessionmaker() as session:
             requested = (await session.scalars(select(Appointment).where(Appointment.status == "requested"))).all()
             requests = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "request"))).all()
         assert len(requested) == 1 and len(requests) == 1
-        assert sum(1 for m in double.messages_to(teacher) if "v1:tc:" in str(m.get("reply_markup", ""))) == 1
+        assert sum(1 for m in double.messages_to(teacher) if "v2:confirm:" in str(m.get("reply_markup", ""))) == 1
     finally:
         first.stop()
         if second is not None:

@@ -163,7 +163,7 @@ async def test_a_teacher_or_stranger_cannot_forget_a_parent(bot, school):
     stranger = bot.user("Stranger")
     [answer] = await stranger.send("/forget")
     assert answer["text"] == W("Dit is voor ouders. Kijk bij /help wat je kunt doen.")
-    press = await stranger.press("v1:fgy", message=answer)
+    press = await stranger.press("v2:forget_yes", message=answer)
     assert press["text"] == W("Deze knop werkt niet meer. Kijk bij /help wat je kunt doen.")
     assert (await guardian_row(bot, "Petra Mulder")).account_id is not None
 

@@ -63,7 +63,7 @@ async def school(bot):
 
 
 def invitation_of(user) -> dict:
-    return next(m for m in user.messages() if user.buttons(m) and user.buttons(m)[0][1].startswith("v1:inv:"))
+    return next(m for m in user.messages() if user.buttons(m) and user.buttons(m)[0][1].startswith("v2:invitation:"))
 
 
 @pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)

@@ -117,7 +117,7 @@ async def test_a_note_can_be_changed_for_24_hours_and_not_after(bot, visits):
     await marieke.click("👁 ", message=menu)
     assert not [label for label, _ in marieke.buttons() if label.startswith("✏️")]
     note_id = int(marieke.find_button("👁 ", menu)[1].split(":")[-1])
-    answer = await marieke.press(f"v1:ne:{note_id}:0")
+    answer = await marieke.press(f"v2:note_edit:{note_id}:0")
     assert answer["text"] == w("Een notitie kun je 24 uur aanpassen. Die tijd is voorbij.")
     bot.clock.set(at(MON, 20, 0))
 
@@ -128,7 +128,7 @@ async def test_at_school_and_by_phone_outcomes_change_the_venue(bot, visits):
     for household, label, venue in [("H002", "Toch op school gesproken", "school"),
                                     ("H004", "Toch telefonisch gesproken", "phone")]:
         appointment_id = visits["appointments"][household]
-        await marieke.press(f"v1:nt:{appointment_id}")
+        await marieke.press(f"v2:note:{appointment_id}")
         await marieke.click(w(label))
         for _ in BUILT_IN:
             await marieke.click(w("Overslaan"))
@@ -144,7 +144,7 @@ async def test_family_not_at_home_frees_the_time_and_offers_a_new_one(bot, visit
     marieke = visits["marieke"]
     await evening(bot)
     appointment_id = visits["appointments"]["H011"]  # Emily Smith is not linked: nobody to tell by chat
-    await marieke.press(f"v1:nt:{visits['appointments']['H011']}")
+    await marieke.press(f"v2:note:{visits['appointments']['H011']}")
     await marieke.click(w("Het gezin was er niet"))
     assert marieke.last_text() == w("Jammer. Het gezin krijgt een vriendelijk bericht en kan een nieuw moment kiezen.")
     async with bot.runtime.sessionmaker() as session:
@@ -197,7 +197,7 @@ async def test_a_follow_up_ticked_twice_is_not_added_twice(bot, visits):
         inv = await invitation(session, "H013", "Marieke de Vries")
         appointment_id = await session.scalar(select(Appointment.id).where(Appointment.invitation_id == inv.id,
                                                                            Appointment.status == "confirmed"))
-    await marieke.press(f"v1:nt:{appointment_id}")
+    await marieke.press(f"v2:note:{appointment_id}")
     await marieke.click(w("Bezoek gedaan"))
     for _ in BUILT_IN:
         await marieke.click(w("Overslaan"))
@@ -236,7 +236,7 @@ async def test_a_long_note_arrives_whole(bot, visits):
     bot.clock.set(at(thursday, 17))
     answers = [(f"Antwoord {n}: " + "het gezin vertelt honderduit over de kinderen en de buurt. " * 60)[:4000].strip()
                for n in range(len(BUILT_IN))]
-    await marieke.press(f"v1:nt:{outcome.appointment_id}")
+    await marieke.press(f"v2:note:{outcome.appointment_id}")
     await marieke.click(w("Bezoek gedaan"))
     for answer in answers:
         await marieke.send(answer)
@@ -249,7 +249,7 @@ async def test_a_long_note_arrives_whole(bot, visits):
     assert [a["text"] for a in note.answers.values()] == answers  # whole, as typed
 
     before = len(marieke.messages())
-    await marieke.press(f"v1:nv:{note.id}")
+    await marieke.press(f"v2:note_view:{note.id}")
     shown = marieke.messages()[before:]
     assert len(shown) > 1
     whole = "\n".join(m["text"] for m in shown)

@@ -130,10 +130,11 @@ async def test_no_database_connection_is_held_while_a_message_waits_for_telegram
 
 
 async def _long_text(session, rt, t, payload) -> Rendered:
-    from bot.keyboards import button, markup
+    from bot.screens.keyboard import button, markup
+    from bot.screens.language import LANGUAGES
 
     lines = [f"Regel {n:04d}: " + "een heel lange zin over het huisbezoek " * 2 for n in range(80)]
-    return Rendered("\n".join(lines), markup([button("🌐 Taal", "langmenu")]))
+    return Rendered("\n".join(lines), markup([button("🌐 Taal", LANGUAGES)]))
 
 
 async def test_two_planners_at_once_queue_once_and_neither_fails(bot, database_url, people):

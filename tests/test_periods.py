@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.services.periods import PeriodDraft, PeriodError, close_period, current_period, open_period
+from bot.services.errors import RuleError
+from bot.services.periods import PeriodDraft, close_period, current_period, open_period
 from db.models import VisitPeriod
 from tests.visit_setup import AUTUMN, new_school
 
@@ -48,7 +49,7 @@ INVALID = [
 
 async def test_an_invalid_draft_is_refused_with_a_reason_code(session, school, clock):
     for change, code in INVALID:
-        with pytest.raises(PeriodError) as exc:
+        with pytest.raises(RuleError) as exc:
             await open_period(session, school, replace(AUTUMN, **change), clock.now())
         assert exc.value.code == code, change
         assert str(exc.value)  # a readable text for the log or CLI
@@ -67,7 +68,7 @@ async def test_the_limits_themselves_are_allowed(session, school, clock):
 
 async def test_a_second_open_period_is_refused(session, school, clock):
     first = await open_period(session, school, AUTUMN, clock.now())
-    with pytest.raises(PeriodError) as exc:
+    with pytest.raises(RuleError) as exc:
         await open_period(session, school, replace(AUTUMN, name="Voorjaar"), clock.now())
     assert exc.value.code == "already_open"
     assert (await current_period(session, school)).id == first.id
@@ -95,12 +96,12 @@ async def test_two_coordinators_opening_at_the_same_moment_give_one_open_period(
         async with sessionmaker() as s:
             try:
                 return await open_period(s, school, replace(AUTUMN, name=name), clock.now())
-            except PeriodError as exc:
+            except RuleError as exc:
                 return exc
 
     results = await asyncio.gather(attempt("Najaar A"), attempt("Najaar B"))
     opened = [r for r in results if isinstance(r, VisitPeriod)]
-    refused = [r for r in results if isinstance(r, PeriodError)]
+    refused = [r for r in results if isinstance(r, RuleError)]
     assert len(opened) == 1 and len(refused) == 1
     assert refused[0].code == "already_open"
     monkeypatch.undo()

@@ -56,7 +56,7 @@ async def reply(user, text: str) -> dict:
 
 def invitation_from(user, teacher_name: str) -> dict:
     for message in user.messages():
-        if teacher_name in message["text"] and any(d.startswith("v1:inv:") for _, d in user.buttons(message)):
+        if teacher_name in message["text"] and any(d.startswith("v2:invitation:") for _, d in user.buttons(message)):
             return message
     raise AssertionError(f"{user.first_name} has no invitation from {teacher_name}")
 
@@ -185,9 +185,9 @@ async def test_others_read_nothing_of_the_note_whatever_they_send(bot, school, w
     answer = await reply(intruder, "/followups")
     assert FOLLOW_UP_TEXT not in answer["text"]
 
-    for data in (f"v1:nv:{school.note_id}", f"v1:ne:{school.note_id}:0", f"v1:fd:{school.follow_up_id}",
-                 f"v1:nt:{school.appointment_id}", f"v1:no:{school.appointment_id}:not_home",
-                 f"v1:ns:{school.appointment_id}"):
+    for data in (f"v2:note_view:{school.note_id}", f"v2:note_edit:{school.note_id}:0", f"v2:follow_up_done:{school.follow_up_id}:0",
+                 f"v2:note:{school.appointment_id}", f"v2:note_outcome:{school.appointment_id}:not_home",
+                 f"v2:note_save:{school.appointment_id}"):
         answer = await intruder.press(data, message=intruder.latest())
         assert (answer or {}).get("text") == STALE, data
         assert (answer or {}).get("show_alert") in (True, "true", "True"), data
@@ -217,8 +217,8 @@ async def test_the_coordinator_reads_the_note_and_that_is_logged(bot, school):
     assert after[:-1] == before[:-1]
 
     # Changing it or ticking off its follow-up stays the author's.
-    assert (await wilma.press(f"v1:ne:{school.note_id}:0"))["text"] == STALE
-    assert (await wilma.press(f"v1:fd:{school.follow_up_id}"))["text"] == STALE
+    assert (await wilma.press(f"v2:note_edit:{school.note_id}:0"))["text"] == STALE
+    assert (await wilma.press(f"v2:follow_up_done:{school.follow_up_id}:0"))["text"] == STALE
     assert await snapshot(bot, school) == after
 
 
@@ -243,7 +243,7 @@ async def test_the_log_of_a_booking_and_a_note_names_no_parent(bot, school, capl
     bot.clock.set(at(FRI, "16:30"))
     await write_note(marieke, "Julia Mulder", ["Julia tekent graag", None, None, None, None, None], "Kleurboek")
     await petra.send("/myvisit")
-    await petra.press(f"v1:nv:{school.note_id}")  # and a refused press, which is logged
+    await petra.press(f"v2:note_view:{school.note_id}")  # and a refused press, which is logged
 
     logged = caplog.text
     assert "refused button" in logged  # the log was captured

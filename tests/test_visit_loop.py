@@ -93,7 +93,7 @@ def invitation_from(user, teacher_name: str) -> dict:
     """The invitation message itself (as it stands now, edits included)."""
     for message in user.messages():
         first_button = next(iter(user.buttons(message)), ("", ""))
-        if teacher_name in message["text"] and first_button[1].startswith("v1:inv:"):
+        if teacher_name in message["text"] and first_button[1].startswith("v2:invitation:"):
             return message
     raise AssertionError(f"{user.first_name} has no invitation from {teacher_name}")
 
@@ -311,7 +311,7 @@ async def test_strangers_button_changes_and_reveals_nothing(bot, school, w):
     stranger = bot.user("Stranger", language_code="nl")
     assert (await stranger.press(data, message=status))["text"] == STALE
     assert (await mark.press(data, message=status))["text"] == Words(w.language)(STALE)  # another household
-    forged = data.replace("v1:inv:", "v1:send:").rsplit(":", 1)[0] + ":29380000:home"
+    forged = data.replace("v2:invitation:", "v2:send:").rsplit(":", 1)[0] + ":29380000:home"
     assert (await stranger.press(forged, message=status))["text"] == STALE
     assert stranger.messages() == [] and "Joost" not in mark.last_text()
     [status] = await joost.send("/myvisit")

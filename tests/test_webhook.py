@@ -184,7 +184,7 @@ async def test_two_webhook_workers_share_the_work_and_send_everything_once(doubl
                 await send_invitations(session, period, datetime.now(timezone.utc))
             invitation = await tg.until("the invitation", lambda: next(
                 (m for m in double.messages_to(parent) if m.get("reply_markup")
-                 and "v1:inv:" in str(m["reply_markup"])), None))
+                 and "v2:invitation:" in str(m["reply_markup"])), None))
 
             # Booking: each press to the other worker than the last one.
             steps = [("📅", a), (None, b), ("16:15", a), ("🏠", b), ("✅", a)]
@@ -198,7 +198,7 @@ async def test_two_webhook_workers_share_the_work_and_send_everything_once(doubl
                 await tg.until(f"the answer to {label}", lambda: len(double.events) > seen)
                 message = double.chats[parent].messages[message["message_id"]]
             request = await tg.until("the teacher's request", lambda: next(
-                (m for m in double.messages_to(teacher) if "v1:tc:" in str(m.get("reply_markup", ""))), None))
+                (m for m in double.messages_to(teacher) if "v2:confirm:" in str(m.get("reply_markup", ""))), None))
             confirm = tg.press(teacher, request, "✅")
             await tg.post(b, confirm)
             await tg.post(a, confirm)  # re-delivered to the other worker
@@ -216,7 +216,7 @@ async def test_two_webhook_workers_share_the_work_and_send_everything_once(doubl
         assert sent(parent, "✅ Het huisbezoek staat vast") == 1
         assert sent(parent, "🔔") == 1
         invitations_sent = [c for c in double.calls_of("sendMessage")
-                            if int(c.params["chat_id"]) == parent and "v1:inv:" in str(c.params.get("reply_markup"))]
+                            if int(c.params["chat_id"]) == parent and "v2:invitation:" in str(c.params.get("reply_markup"))]
         assert len(invitations_sent) == 1
         assert sent(teacher, "📩") == 1
         sends = Counter((int(c.params["chat_id"]), c.params.get("text") or c.params.get("caption"))

@@ -1,24 +1,52 @@
 """/period and /invite: the coordinator opens (or closes) the visit period and sends
-the invitations. The draft period waits in `dialog_states` between steps."""
+the invitations. The draft period waits in `dialog_states` between steps; the screens
+are in `bot/screens/period.py`."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import Update
 
-from bot import callbacks
+from bot.buttons import on
 from bot.context import HomevisitContext
 from bot.dialogs import state as dialog_state
-from bot.replies import refuse, show
-from bot.i18n import Translator
-from bot.keyboards import Screen, button, markup, rows
+from bot.handlers.guards import COORDINATOR, requires
+from bot.replies import put, reply, show
+from bot.screens.keyboard import Screen
+from bot.screens.period import (
+    INVITE_SEND,
+    PERIOD_BUFFER,
+    PERIOD_CLOSE,
+    PERIOD_CLOSE_YES,
+    PERIOD_FIRST,
+    PERIOD_LAST,
+    PERIOD_NAME,
+    PERIOD_OPEN,
+    PERIOD_VISIT,
+    STOP,
+    buffer_screen,
+    close_question_screen,
+    closed_screen,
+    confirm_screen,
+    first_day_screen,
+    invite_question_screen,
+    invited_screen,
+    last_day_screen,
+    name_screen,
+    no_period_screen,
+    open_period_screen,
+    opened_screen,
+    refused_screen,
+    restart_screen,
+    stopped_screen,
+    visit_screen,
+)
 from bot.services import invitations, periods
-from bot.services.periods import PeriodDraft, PeriodError
-from db.models import VisitPeriod
+from bot.services.errors import RuleError
+from bot.services.periods import PeriodDraft
+from db.models import DialogState
 
-VISIT_CHOICES = (45, 60, 75, 90)
-BUFFER_CHOICES = (0, 10, 15, 20, 30)
 _DATE = re.compile(r"^\s*(\d{1,4})[-/.](\d{1,2})(?:[-/.](\d{2,4}))?\s*$")
 
 
@@ -42,157 +70,100 @@ def parse_day(text: str, today: date) -> date | None:
         return None
 
 
-def period_text(t: Translator, period: VisitPeriod | PeriodDraft) -> str:
-    return t._("{name}\n📅 {first} t/m {last}\n⏱ bezoek {visit} min, daarna {buffer} min reistijd").format(
-        name=t.isolate(period.name), first=t.day(period.first_day), last=t.day(period.last_day),
-        visit=period.visit_minutes, buffer=period.buffer_minutes)
-
-
-async def _coordinator(update: Update, context: HomevisitContext) -> bool:
-    if context.who.is_coordinator:
-        return True
-    text = context.t._("Dit is voor de coördinator. Kijk bij /help wat je kunt doen.")
-    if update.callback_query is not None:
-        await refuse(update, context)
-    else:
-        await update.effective_message.reply_text(text)
-    return False
-
-
+@requires(COORDINATOR)
 async def start(update: Update, context: HomevisitContext) -> None:
-    if not await _coordinator(update, context):
-        return
     t = context.t
     period = await periods.current_period(context.session, context.runtime.school_id)
     if period is not None:
-        await update.effective_message.reply_text(
-            t._("Deze bezoekperiode is open:") + "\n\n" + period_text(t, period),
-            reply_markup=markup([button("🔒 " + t._("Periode sluiten"), "pcl")]))
+        await reply(update, open_period_screen(t, period))
         return
-    year = context.runtime.clock.now().astimezone(t.tz).year
-    default = t._("Huisbezoeken {year}").format(year=year)
-    await dialog_state.put(context.session, context.who.account_id, "period", "name", {"default": default},
-                           context.runtime.clock.now())
-    await update.effective_message.reply_text(
-        t._("Nieuwe bezoekperiode. Hoe heet hij? Typ een naam, of tik op de knop."),
-        reply_markup=markup([button(default, "pnm")]))
+    default = t._("Huisbezoeken {year}").format(year=context.runtime.clock.now().astimezone(t.tz).year)
+    await _keep(context, "name", {"default": default})
+    await reply(update, name_screen(t, default))
 
 
-async def on_default_name(update: Update, context: HomevisitContext) -> None:
-    if not await _coordinator(update, context):
-        return
+async def _keep(context: HomevisitContext, step: str, draft: dict) -> None:
+    await dialog_state.put(context.session, context.who.account_id, "period", step, draft, context.runtime.clock.now())
+
+
+async def _state(context: HomevisitContext) -> DialogState | None:
     state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
-    if state is None or state.flow != "period":
-        await show(update, Screen(context.t._("Begin opnieuw met /period.")))
+    return state if state is not None and state.flow == "period" else None
+
+
+def _today(context: HomevisitContext) -> date:
+    return context.runtime.clock.now().astimezone(context.t.tz).date()
+
+
+@on(PERIOD_NAME)
+@requires(COORDINATOR)
+async def on_default_name(update: Update, context: HomevisitContext) -> None:
+    state = await _state(context)
+    if state is None:
+        await show(update, restart_screen(context.t))
         return
     await _ask_first_day(update, context, {**state.data, "name": state.data["default"]})
 
 
-async def on_text(update: Update, context: HomevisitContext) -> bool:
-    """Typed name or date during /period. False when no period dialog is open."""
-    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
-    if state is None or state.flow != "period" or not context.who.is_coordinator:
-        return False
+async def on_text(update: Update, context: HomevisitContext, state: DialogState) -> None:
+    """A typed name or date during /period."""
     t = context.t
     text = " ".join((update.effective_message.text or "").split())
-    today = context.runtime.clock.now().astimezone(t.tz).date()
     if state.step == "name":
         if not text or len(text) > 100:
-            await update.effective_message.reply_text(t._("Een naam van hooguit 100 tekens, graag."))
-            return True
+            await reply(update, Screen(t._("Een naam van hooguit 100 tekens, graag.")))
+            return
         await _ask_first_day(update, context, {**state.data, "name": text})
     elif state.step in ("first", "last"):
-        day = parse_day(text, today)
+        day = parse_day(text, _today(context))
         if day is None:
-            await update.effective_message.reply_text(t._("Die datum begrijp ik niet. Typ bijvoorbeeld 9-11-2026."))
-            return True
-        if state.step == "first":
+            await reply(update, Screen(t._("Die datum begrijp ik niet. Typ bijvoorbeeld 9-11-2026.")))
+        elif state.step == "first":
             await _ask_last_day(update, context, {**state.data, "first": day.isoformat()})
         else:
             await _ask_visit(update, context, {**state.data, "last": day.isoformat()})
     else:
-        await update.effective_message.reply_text(t._("Tik op een van de knoppen hierboven."))
-    return True
+        await reply(update, Screen(t._("Tik op een van de knoppen hierboven.")))
 
 
-async def _reply(update: Update, screen: Screen) -> None:
-    if update.callback_query is not None:
-        await show(update, screen)
-    else:
-        await update.effective_message.reply_text(screen.text, reply_markup=screen.markup)
+async def _ask_first_day(update: Update, context: HomevisitContext, draft: dict) -> None:
+    await _keep(context, "first", draft)
+    await put(update, first_day_screen(context.t, _today(context)), edit=True)
 
 
-async def _ask_first_day(update: Update, context: HomevisitContext, data: dict) -> None:
-    t = context.t
-    await dialog_state.put(context.session, context.who.account_id, "period", "first", data,
-                           context.runtime.clock.now())
-    today = context.runtime.clock.now().astimezone(t.tz).date()
-    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
-    mondays = [monday + timedelta(weeks=i) for i in range(8)]
-    await _reply(update, Screen(
-        t._("Wat is de eerste dag? Tik op een maandag, of typ een datum (bijvoorbeeld 9-11-2026)."),
-        markup(*rows([button(t.short_day(d), "pfd", d.strftime("%Y%m%d")) for d in mondays], 4))))
+async def _ask_last_day(update: Update, context: HomevisitContext, draft: dict) -> None:
+    await _keep(context, "last", draft)
+    await put(update, last_day_screen(context.t, date.fromisoformat(draft["first"])), edit=True)
 
 
-async def _ask_last_day(update: Update, context: HomevisitContext, data: dict) -> None:
-    t = context.t
-    await dialog_state.put(context.session, context.who.account_id, "period", "last", data,
-                           context.runtime.clock.now())
-    first = date.fromisoformat(data["first"])
-    fridays = [first + timedelta(days=(4 - first.weekday()) % 7 + 7 * i) for i in range(4)]
-    await _reply(update, Screen(
-        t._("Eerste dag: {first}. Wat is de laatste dag? Tik op een vrijdag, of typ een datum.").format(
-            first=t.day(first)),
-        markup(*rows([button(t.short_day(d), "pld", d.strftime("%Y%m%d")) for d in fridays], 4))))
+async def _ask_visit(update: Update, context: HomevisitContext, draft: dict) -> None:
+    await _keep(context, "visit", draft)
+    await put(update, visit_screen(context.t), edit=True)
 
 
-async def _ask_visit(update: Update, context: HomevisitContext, data: dict) -> None:
-    t = context.t
-    await dialog_state.put(context.session, context.who.account_id, "period", "visit", data,
-                           context.runtime.clock.now())
-    await _reply(update, Screen(
-        t._("Hoe lang duurt een bezoek? (Meestal een uur.)"),
-        markup(rows([button(t._("{minutes} min").format(minutes=m), "pvm", m) for m in VISIT_CHOICES], 4)[0])))
-
-
+@on(PERIOD_FIRST, PERIOD_LAST, PERIOD_VISIT, PERIOD_BUFFER)
+@requires(COORDINATOR)
 async def on_step(update: Update, context: HomevisitContext) -> None:
-    """pfd / pld / pvm / pbm buttons: fill one field of the draft and ask the next."""
-    if not await _coordinator(update, context):
-        return
-    data = callbacks.parse(update.callback_query.data)
-    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
-    t = context.t
-    if state is None or state.flow != "period":
-        await show(update, Screen(t._("Begin opnieuw met /period.")))
+    """Fill one field of the draft and ask the next."""
+    press, t = context.press, context.t
+    state = await _state(context)
+    if state is None:
+        await show(update, restart_screen(t))
         return
     draft = dict(state.data)
-    arg = data.args[0] if data.args else ""
-    if data.action in ("pfd", "pld"):
-        try:
-            day = date(int(arg[:4]), int(arg[4:6]), int(arg[6:8]))
-        except ValueError:
-            await refuse(update, context)
-            return
-        if data.action == "pfd":
-            await _ask_last_day(update, context, {**draft, "first": day.isoformat()})
-        else:
-            await _ask_visit(update, context, {**draft, "last": day.isoformat()})
-    elif data.action == "pvm" and arg.isdigit():
-        draft["visit"] = int(arg)
-        await dialog_state.put(context.session, context.who.account_id, "period", "buffer", draft,
-                               context.runtime.clock.now())
-        await show(update, Screen(
-            t._("Hoeveel reistijd tussen twee bezoeken?"),
-            markup(rows([button(t._("{minutes} min").format(minutes=m), "pbm", m) for m in BUFFER_CHOICES], 5)[0])))
-    elif data.action == "pbm" and arg.isdigit() and {"name", "first", "last", "visit"} <= set(draft):
-        draft["buffer"] = int(arg)
-        await dialog_state.put(context.session, context.who.account_id, "period", "confirm", draft,
-                               context.runtime.clock.now())
-        await show(update, Screen(
-            t._("Klopt dit?") + "\n\n" + period_text(t, _draft(draft)),
-            markup([button("✅ " + t._("Periode openen"), "pok")], [button("✖️ " + t._("Stoppen"), "pno")])))
+    if press.kind is PERIOD_FIRST:
+        await _ask_last_day(update, context, {**draft, "first": press.day.isoformat()})
+    elif press.kind is PERIOD_LAST:
+        await _ask_visit(update, context, {**draft, "last": press.day.isoformat()})
+    elif press.kind is PERIOD_VISIT:
+        await _keep(context, "buffer", {**draft, "visit": press.minutes})
+        await show(update, buffer_screen(t))
+    elif {"name", "first", "last", "visit"} <= set(draft):
+        draft["buffer"] = press.minutes
+        await _keep(context, "confirm", draft)
+        await show(update, confirm_screen(t, _draft(draft)))
     else:
-        await show(update, Screen(t._("Begin opnieuw met /period.")))
+        await show(update, restart_screen(t))
 
 
 def _draft(data: dict) -> PeriodDraft:
@@ -201,81 +172,58 @@ def _draft(data: dict) -> PeriodDraft:
                        int(data.get("buffer", periods.DEFAULT_BUFFER_MINUTES)))
 
 
+@on(PERIOD_OPEN)
+@requires(COORDINATOR)
 async def on_open(update: Update, context: HomevisitContext) -> None:
-    if not await _coordinator(update, context):
-        return
     t = context.t
-    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
-    if state is None or state.flow != "period" or state.step != "confirm":
-        await show(update, Screen(t._("Begin opnieuw met /period.")))
+    state = await _state(context)
+    if state is None or state.step != "confirm":
+        await show(update, restart_screen(t))
         return
     try:
         period = await periods.open_period(context.session, context.runtime.school_id, _draft(state.data),
                                            context.runtime.clock.now())
-    except PeriodError as exc:
-        message = {
-            "already_open": t._("Er is al een bezoekperiode open. Sluit die eerst met /period."),
-            "days": t._("De laatste dag ligt voor de eerste dag, of de periode is langer dan 120 dagen."),
-        }.get(exc.code, t._("Dat klopt niet helemaal. Begin opnieuw met /period."))
+    except RuleError as exc:
         await dialog_state.clear(context.session, context.who.account_id)
-        await show(update, Screen("⚠️ " + message))
+        await show(update, refused_screen(t, exc.code))
         return
     await dialog_state.clear(context.session, context.who.account_id)
-    await show(update, Screen(
-        "✅ " + t._("De bezoekperiode is open.") + "\n\n" + period_text(t, period) + "\n\n" +
-        t._("Leerkrachten geven nu hun tijden door met /availability. Stuur de uitnodigingen met /invite "
-            "zodra de leerkrachten tijden hebben.")))
+    await show(update, opened_screen(t, period))
 
 
+@on(STOP)
 async def on_stop(update: Update, context: HomevisitContext) -> None:
     await dialog_state.clear(context.session, context.who.account_id)
-    await show(update, Screen(context.t._("Gestopt. Er is niets veranderd.")))
+    await show(update, stopped_screen(context.t))
 
 
+@on(PERIOD_CLOSE, PERIOD_CLOSE_YES)
+@requires(COORDINATOR)
 async def on_close(update: Update, context: HomevisitContext) -> None:
-    if not await _coordinator(update, context):
-        return
-    data = callbacks.parse(update.callback_query.data)
     t = context.t
-    if data.action == "pcl":
-        await show(update, Screen(
-            t._("Weet je het zeker? Na het sluiten kunnen ouders geen nieuwe afspraken meer maken. "
-                "Afspraken die al staan, blijven staan."),
-            markup([button("🔒 " + t._("Ja, sluiten"), "pcy")])))
+    if context.press.kind is PERIOD_CLOSE:
+        await show(update, close_question_screen(t))
         return
     period = await periods.close_period(context.session, context.runtime.school_id, context.runtime.clock.now())
-    await show(update, Screen(t._("De bezoekperiode {name} is gesloten.").format(name=t.isolate(period.name))
-                              if period else t._("Er is geen bezoekperiode open.")))
+    await show(update, closed_screen(t, period))
 
 
+@requires(COORDINATOR)
 async def invite(update: Update, context: HomevisitContext) -> None:
-    if not await _coordinator(update, context):
-        return
     t = context.t
-    period = await periods.current_period(context.session, context.runtime.school_id)
-    if period is None:
-        await update.effective_message.reply_text(t._("Open eerst een bezoekperiode met /period."))
+    if await periods.current_period(context.session, context.runtime.school_id) is None:
+        await reply(update, no_period_screen(t))
         return
-    await update.effective_message.reply_text(
-        t._("Alle gezinnen krijgen een uitnodiging van de leerkracht van hun kind, in hun eigen taal. "
-            "Gezinnen die al een uitnodiging hebben, krijgen geen tweede. Versturen?"),
-        reply_markup=markup([button("📨 " + t._("Uitnodigingen versturen"), "ivs")]))
+    await reply(update, invite_question_screen(t))
 
 
+@on(INVITE_SEND)
+@requires(COORDINATOR)
 async def on_invite(update: Update, context: HomevisitContext) -> None:
-    if not await _coordinator(update, context):
-        return
     t = context.t
     period = await periods.current_period(context.session, context.runtime.school_id)
     if period is None:
-        await show(update, Screen(t._("Open eerst een bezoekperiode met /period.")))
+        await show(update, no_period_screen(t))
         return
     report = await invitations.send_invitations(context.session, period, context.runtime.clock.now())
-    await show(update, Screen(
-        t.ngettext("📨 {count} gezin uitgenodigd.", "📨 {count} gezinnen uitgenodigd.", report.households).format(
-            count=report.households) + "\n" +
-        t.ngettext("{count} bericht gaat nu de deur uit.", "{count} berichten gaan nu de deur uit.",
-                   report.messages).format(count=report.messages) + "\n" +
-        t.ngettext("{count} ouder heeft de bot nog niet gekoppeld en krijgt de uitnodiging bij het koppelen.",
-                   "{count} ouders hebben de bot nog niet gekoppeld en krijgen de uitnodiging bij het koppelen.",
-                   report.guardians_not_linked).format(count=report.guardians_not_linked)))
+    await show(update, invited_screen(t, report))

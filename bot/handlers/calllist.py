@@ -1,41 +1,20 @@
-"""/calllist: the families a teacher should phone, with the numbers, a page at a time."""
+"""/calllist: the families a teacher should phone. The screen is in `bot/screens/calllist.py`."""
 from __future__ import annotations
 
+from bot.buttons import on
 from bot.context import HomevisitContext
-from bot.i18n import N_, Translator
-from bot.keyboards import Screen
-from bot.paging import page_screen, paginate
-from bot.handlers.paged import TEACHERS, paged
-from bot.services.nudges import CallEntry, call_list
-
-REASONS = {
-    "no_answer": N_("reageert niet op berichten"),
-    "not_linked": N_("gebruikt de bot niet"),
-    "unreachable": N_("berichten komen niet aan"),
-    "no_fit": N_("geen van je momenten past"),
-}
-
-
-def entry_text(t: Translator, entry: CallEntry) -> str:
-    head = t._("{children} ({classes}) – {reason}").format(
-        children=t.isolate(", ".join(entry.children)), classes=t.isolate(", ".join(entry.class_names)),
-        reason=t._(REASONS[entry.reason]))
-    no_phone = t._("geen telefoonnummer")
-    people = [f"  • {t.isolate(g.name)}: {t.isolate(g.phone) if g.phone else no_phone}" for g in entry.guardians]
-    return "\n".join([head, *people])
+from bot.handlers.guards import STAFF
+from bot.handlers.paged import paged
+from bot.screens.calllist import CALL_LIST, call_list_screen
+from bot.screens.keyboard import Screen
+from bot.services.nudges import call_list
 
 
 async def _screen(context: HomevisitContext, index: int) -> Screen:
-    t = context.t
     entries = await call_list(context.session, context.who.staff.id, context.runtime.clock.now(),
                               context.runtime.ladder)
-    if not entries:
-        return Screen(t._("Je bellijst is leeg: alle gezinnen hebben gereageerd of krijgen nog berichten."))
-    header = t.ngettext("📞 Bellijst: {count} gezin om even te bellen", "📞 Bellijst: {count} gezinnen om even te bellen",
-                        len(entries)).format(count=len(entries))
-    blocks = [entry_text(t, e) for e in entries]
-    page = paginate(blocks, index)
-    return page_screen(t, header, blocks[page.start:page.end], page, "clp")
+    return call_list_screen(context.t, entries, index)
 
 
-show, on_page = paged(TEACHERS, _screen)  # /calllist, and clp:<page>
+show, on_page = paged(STAFF, _screen)  # /calllist, and its pages
+on(CALL_LIST)(on_page)

@@ -1,5 +1,6 @@
-"""Group -1: a button press whose data do not fit the shape of its action (old, forged,
-truncated, out of range) is answered kindly and goes no further."""
+"""Group -1: a button press whose data do not fit a declared button (old, forged,
+truncated, out of range) is answered kindly and goes no further; a press that fits is
+parsed once, for the handler to read as `context.press`."""
 from __future__ import annotations
 
 import logging
@@ -7,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callbacks
+from bot import buttons
 from bot.context import HomevisitContext
 from bot.replies import refuse
 
@@ -18,7 +19,9 @@ async def check_button(update: Update, context: HomevisitContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    if callbacks.validate(query.data) is None:
-        log.warning("button data refused: %d bytes that fit no action's shape", len((query.data or "").encode()))
+    press = buttons.parse(query.data)
+    if press is None:
+        log.warning("button data refused: %d bytes that fit no declared button", len((query.data or "").encode()))
         await refuse(update, context)
         raise ApplicationHandlerStop
+    context.scope.press = press

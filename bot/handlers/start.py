@@ -5,7 +5,7 @@ import logging
 
 from telegram import Update
 
-from bot import keyboards
+from bot.screens.language import change_language_button
 from bot.context import HomevisitContext
 from bot.handlers.identity import refresh_identity
 from bot.i18n import Translator
@@ -34,7 +34,7 @@ async def start(update: Update, context: HomevisitContext) -> None:
     if result.outcome in (Redeemed.LINKED, Redeemed.ALREADY_LINKED):
         await refresh_identity(context, user.id, update.effective_chat.id, user.language_code)
         text = await _greeting(context, result.guardian_id, result.staff_id, again=result.outcome is Redeemed.ALREADY_LINKED)
-        await message.reply_text(text, reply_markup=keyboards.change_language_button(context.t))
+        await message.reply_text(text, reply_markup=change_language_button(context.t))
         await set_chat_menu(context.bot, rt, update.effective_chat.id, context.who)
         if result.outcome is Redeemed.LINKED and result.guardian_id is not None:
             # Linked during an open period: the household's invitations follow at once.
@@ -127,5 +127,5 @@ async def _welcome_without_token(context: HomevisitContext) -> dict:
             "school, bijvoorbeeld van de leerkracht van je kind. Open die link, dan weet "
             "ik wie je bent."
         ).format(school=t.isolate(context.runtime.settings.school_name)),
-        "reply_markup": keyboards.change_language_button(t),
+        "reply_markup": change_language_button(t),
     }

@@ -4,21 +4,17 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import HomevisitContext
-from bot.dialogs.booking import status_screen
+from bot.handlers.guards import GUARDIAN, requires
+from bot.replies import reply
+from bot.screens.invitation import nothing_to_plan_screen, status_screen
 from bot.services.invitations import invitations_of_guardians
 
 
+@requires(GUARDIAN)
 async def my_visit(update: Update, context: HomevisitContext) -> None:
-    t = context.t
-    if not context.who.is_guardian:
-        await update.effective_message.reply_text(t._("Dit is voor ouders. Kijk bij /help wat je kunt doen."))
-        return
-    views = await invitations_of_guardians(context.session, tuple(g.id for g in context.who.guardians))
+    views = await invitations_of_guardians(context.session, context.who.guardian_ids)
     if not views:
-        await update.effective_message.reply_text(
-            t._("Er is nu geen huisbezoek om te plannen. Je krijgt een bericht zodra de school de uitnodigingen "
-                "verstuurt."))
+        await reply(update, nothing_to_plan_screen(context.t))
         return
     for view in views:
-        screen = status_screen(t, view)
-        await update.effective_message.reply_text(screen.text, reply_markup=screen.markup)
+        await reply(update, status_screen(context.t, view))

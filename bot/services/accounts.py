@@ -40,6 +40,10 @@ class Identity:
         return bool(self.guardians)
 
     @property
+    def guardian_ids(self) -> tuple[int, ...]:
+        return tuple(g.id for g in self.guardians)
+
+    @property
     def is_teacher(self) -> bool:
         return self.staff is not None and self.staff.role == ROLE_TEACHER
 

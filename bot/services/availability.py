@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.errors import RuleError
 from bot.services import slots as slotmath
 from bot.services.slots import Slot
 from db.locking import lock_teacher, release
@@ -15,12 +16,6 @@ from db.models import ACTIVE_APPOINTMENT_STATES, Appointment, AvailabilityWindow
 
 # Parents need time to answer; a slot closer than this is no longer offered.
 MIN_LEAD = timedelta(hours=2)
-
-
-class AvailabilityError(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -40,12 +35,12 @@ async def add_window(
     tz: ZoneInfo, now: datetime,
 ) -> AvailabilityWindow:
     if not period.first_day <= day <= period.last_day:
-        raise AvailabilityError("outside", "the day is outside the visit period")
+        raise RuleError("outside", "the day is outside the visit period")
     starts_at, ends_at = to_utc(day, start, tz), to_utc(day, end, tz)
     if ends_at <= starts_at:
-        raise AvailabilityError("order", "the end is before the start")
+        raise RuleError("order", "the end is before the start")
     if ends_at - starts_at < timedelta(minutes=period.visit_minutes):
-        raise AvailabilityError("short", "the window is shorter than one visit")
+        raise RuleError("short", "the window is shorter than one visit")
     await lock_teacher(session, teacher_id)
     overlapping = await session.scalar(
         select(AvailabilityWindow.id).where(
@@ -55,7 +50,7 @@ async def add_window(
     )
     if overlapping is not None:
         await release(session)
-        raise AvailabilityError("overlap", "the window overlaps another one")
+        raise RuleError("overlap", "the window overlaps another one")
     window = AvailabilityWindow(school_id=period.school_id, period_id=period.id, teacher_id=teacher_id,
                                 starts_at=starts_at, ends_at=ends_at, created_at=now)
     session.add(window)
@@ -83,7 +78,7 @@ async def remove_window(session: AsyncSession, window_id: int, teacher_id: int) 
     window = await session.get(AvailabilityWindow, window_id)
     if window is None or window.teacher_id != teacher_id:
         await release(session)
-        raise AvailabilityError("gone", "no such window")
+        raise RuleError("gone", "no such window")
     holds = await session.scalar(
         select(Appointment.id).where(
             Appointment.teacher_id == teacher_id, Appointment.status.in_(ACTIVE_APPOINTMENT_STATES),
@@ -92,7 +87,7 @@ async def remove_window(session: AsyncSession, window_id: int, teacher_id: int) 
     )
     if holds is not None:
         await release(session)
-        raise AvailabilityError("holds_visit", "a visit is planned in this window")
+        raise RuleError("holds_visit", "a visit is planned in this window")
     await session.execute(delete(AvailabilityWindow).where(AvailabilityWindow.id == window_id))
     await session.commit()
 

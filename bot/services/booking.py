@@ -359,6 +359,27 @@ async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_
 
 # -- reading ----------------------------------------------------------------------------
 
+async def free_for_proposal(session: AsyncSession, appointment: Appointment, now: datetime) -> list | None:
+    """The times the teacher may propose instead of this appointment; None when it no
+    longer stands (changed, cancelled) or the period is closed."""
+    invitation = await session.get(Invitation, appointment.invitation_id)
+    period = await _open_period(session, invitation)
+    if period is None or appointment.status not in ACTIVE_APPOINTMENT_STATES:
+        return None
+    return await availability.free_slots(session, period, appointment.teacher_id, now,
+                                         ignore_appointment=appointment.id)
+
+
+async def invitation_of_appointment(session: AsyncSession, appointment_id: int) -> int | None:
+    return await session.scalar(select(Appointment.invitation_id).where(Appointment.id == appointment_id))
+
+
+async def teachers_appointment(session: AsyncSession, appointment_id: int, teacher_id: int) -> Appointment | None:
+    """The appointment, read afresh, when it is this teacher's; else None (which reveals nothing)."""
+    appointment = await session.get(Appointment, appointment_id, populate_existing=True)
+    return appointment if appointment is not None and appointment.teacher_id == teacher_id else None
+
+
 @dataclass(frozen=True)
 class AgendaItem:
     appointment: Appointment

@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.accounts import identify
+from bot.services.errors import RuleError
 from bot.services.outbox import enqueue
 from db.models import (
     Account,
@@ -27,12 +29,6 @@ TOTAL = "*"  # key of the people count among the per-class counts
 MAX_EXTRA = 600
 
 
-class BroadcastError(ValueError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 @dataclass
 class Audience:
     # account id -> (language as far as the roster knows it, the classes it hears for)
@@ -47,7 +43,7 @@ class Audience:
 
 async def audience(session: AsyncSession, school_id: int, kind: str, class_id: int | None = None) -> Audience:
     if kind not in AUDIENCES or (kind == "class") != (class_id is not None):
-        raise BroadcastError("audience", f"unknown audience {kind!r}")
+        raise RuleError("audience", f"unknown audience {kind!r}")
     result = Audience()
     if kind == "staff":
         for staff in (await session.scalars(
@@ -193,3 +189,33 @@ async def languages_of(session: AsyncSession, accounts: dict[int, tuple[str | No
     )).all())
     langs = Counter((chosen.get(a) or lang or default) for a, (lang, _) in accounts.items())
     return [lang for lang, _ in langs.most_common()]
+
+
+async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
+
+
+async def set_progress_message(session: AsyncSession, broadcast_id: int, message_id: int) -> None:
+    """Where the coordinator watches the announcement go out (a chat message to edit)."""
+    await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id)
+                          .values(progress_message_id=message_id).execution_options(synchronize_session=False))
+    await session.commit()
+
+
+@dataclass(frozen=True)
+class ProgressMessage:
+    chat_id: int
+    message_id: int | None
+    language: str
+
+
+async def progress_message(session: AsyncSession, broadcast_id: int, default_language: str) -> ProgressMessage | None:
+    """The coordinator's progress message of this announcement, and the language they read."""
+    broadcast = await session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.progress_account_id is None:
+        return None
+    account = await session.get(Account, broadcast.progress_account_id)
+    if account is None:
+        return None
+    language = (await identify(session, account)).language(default_language)
+    return ProgressMessage(account.chat_id, broadcast.progress_message_id, language)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.errors import NotAllowed
 from bot.services.outbox import enqueue
 from db.models import (
     ACTIVE_APPOINTMENT_STATES,
@@ -25,10 +26,6 @@ from db.models import (
 # The states in which a parent can still pick a time.
 OPEN_STATES = ("pending", "no_fit", "requested", "booked")
 DECLINE_REASONS = ("no_time", "at_school", "elsewhere", "unsaid")
-
-
-class NotAllowed(Exception):
-    """The presser may not act on this object (not their household, not their visit)."""
 
 
 @dataclass(frozen=True)

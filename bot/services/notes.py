@@ -177,6 +177,10 @@ async def read(session: AsyncSession, note_id: int, reader: Reader, now: datetim
                     is_author and now - note.created_at <= EDIT_WINDOW)
 
 
+async def has_note(session: AsyncSession, appointment_id: int) -> bool:
+    return await session.scalar(select(Note.id).where(Note.appointment_id == appointment_id)) is not None
+
+
 async def recent_notes(session: AsyncSession, school_id: int, limit: int = 30,
                        offset: int = 0) -> list[tuple[Note, Appointment]]:
     """The school's notes, newest visit first (for the coordinator's list, a page at a time)."""

@@ -8,18 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.errors import RuleError
 from db.models import PERIOD_CLOSED, PERIOD_OPEN, VisitPeriod
 
 DEFAULT_VISIT_MINUTES = 60
 DEFAULT_BUFFER_MINUTES = 15
-
-
-class PeriodError(ValueError):
-    """Why a period cannot be opened; `code` is for the reply, the text for the log or CLI."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -33,23 +26,23 @@ class PeriodDraft:
 
 def check_draft(draft: PeriodDraft) -> None:
     if not draft.name.strip():
-        raise PeriodError("name", "the period needs a name")
+        raise RuleError("name", "the period needs a name")
     if len(draft.name) > 100:
-        raise PeriodError("name", "the name is longer than 100 characters")
+        raise RuleError("name", "the name is longer than 100 characters")
     if draft.last_day < draft.first_day:
-        raise PeriodError("days", "the last day is before the first day")
+        raise RuleError("days", "the last day is before the first day")
     if (draft.last_day - draft.first_day).days > 120:
-        raise PeriodError("days", "a visit period is at most 120 days")
+        raise RuleError("days", "a visit period is at most 120 days")
     if not 15 <= draft.visit_minutes <= 240:
-        raise PeriodError("visit", "a visit lasts between 15 and 240 minutes")
+        raise RuleError("visit", "a visit lasts between 15 and 240 minutes")
     if not 0 <= draft.buffer_minutes <= 120:
-        raise PeriodError("buffer", "the travel buffer is between 0 and 120 minutes")
+        raise RuleError("buffer", "the travel buffer is between 0 and 120 minutes")
 
 
 async def open_period(session: AsyncSession, school_id: int, draft: PeriodDraft, now: datetime) -> VisitPeriod:
     check_draft(draft)
     if await current_period(session, school_id) is not None:
-        raise PeriodError("already_open", "a visit period is already open; close it first")
+        raise RuleError("already_open", "a visit period is already open; close it first")
     period = VisitPeriod(
         school_id=school_id, name=" ".join(draft.name.split()), first_day=draft.first_day,
         last_day=draft.last_day, visit_minutes=draft.visit_minutes, buffer_minutes=draft.buffer_minutes,
@@ -60,7 +53,7 @@ async def open_period(session: AsyncSession, school_id: int, draft: PeriodDraft,
         await session.commit()
     except IntegrityError:  # another coordinator opened one at the same moment
         await session.rollback()
-        raise PeriodError("already_open", "a visit period is already open; close it first") from None
+        raise RuleError("already_open", "a visit period is already open; close it first") from None
     return period
 
 

@@ -11,9 +11,10 @@ from typing import Sequence
 
 from telegram import InlineKeyboardButton
 
+from bot.buttons import Button
 from bot.i18n import Translator
-from bot.keyboards import Screen, button, markup
-from bot.replies import utf16_length
+from bot.screens.keyboard import Screen, button, markup
+from bot.screens.fit import utf16_length
 
 # Room for a page's items; the header, the page line and the separators fit in the rest.
 BUDGET = 3500
@@ -54,17 +55,17 @@ def page_line(t: Translator, page: Page) -> str:
     return t._("Pagina {page} van {pages}").format(page=page.index + 1, pages=page.count) if page.more_than_one else ""
 
 
-def nav_row(page: Page, action: str, *args: object) -> list[InlineKeyboardButton]:
-    """◀ and ▶ to the neighbouring pages; the action takes `args` and then the page index."""
+def nav_row(page: Page, kind: Button, *args: object) -> list[InlineKeyboardButton]:
+    """◀ and ▶ to the neighbouring pages; the button takes `args` and then the page index."""
     row = []
     if page.index > 0:
-        row.append(button(f"◀ {page.index}", action, *args, page.index - 1))
+        row.append(button(f"◀ {page.index}", kind, *args, page.index - 1))
     if page.index + 1 < page.count:
-        row.append(button(f"{page.index + 2} ▶", action, *args, page.index + 1))
+        row.append(button(f"{page.index + 2} ▶", kind, *args, page.index + 1))
     return row
 
 
-def page_screen(t: Translator, header: str, shown: Sequence[str], page: Page, action: str, *args: object,
+def page_screen(t: Translator, header: str, shown: Sequence[str], page: Page, kind: Button, *args: object,
                 buttons: Sequence[Sequence[InlineKeyboardButton]] = (), separator: str = "\n\n",
                 footer: str = "") -> Screen:
     """The screen of one page: header, the page's items (`shown`), the page line, its own
@@ -73,4 +74,4 @@ def page_screen(t: Translator, header: str, shown: Sequence[str], page: Page, ac
     tail = "\n".join(p for p in (footer, page_line(t, page)) if p)
     if tail:
         parts.append(tail)
-    return Screen(separator.join(p for p in parts if p), markup(*buttons, nav_row(page, action, *args)))
+    return Screen(separator.join(p for p in parts if p), markup(*buttons, nav_row(page, kind, *args)))

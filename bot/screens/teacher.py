@@ -1,0 +1,119 @@
+"""What a teacher sees of a visit: a family's request, a counter-proposal being made,
+the agenda a page at a time, and cancelling with a short reason."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.buttons import Button, Day, OneOf, Page, Ref, Slot as SlotField
+from bot.i18n import Translator
+from bot.screens.keyboard import Screen, button, markup, rows
+from bot.screens.paging import page_screen, paginate
+from bot.screens.phrases import TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when_where
+from bot.services.booking import TEACHER_CANCEL_REASONS, AgendaItem
+from bot.services.invitations import InvitationView
+from bot.services.slots import Slot
+from db.models import Appointment
+
+CONFIRM = Button("confirm", Ref("appointment"), legacy="tc")
+PROPOSE = Button("propose", Ref("appointment"), legacy="tp")
+PROPOSE_DAY = Button("propose_day", Ref("appointment"), Day(), legacy="tpd")
+PROPOSE_SLOT = Button("propose_slot", Ref("appointment"), SlotField(), legacy="tps")
+CANCEL = Button("cancel", Ref("appointment"), legacy="tx")
+CANCEL_REASON = Button("cancel_why", Ref("appointment"), OneOf("reason", *TEACHER_CANCEL_REASONS), legacy="txr")
+AGENDA = Button("agenda", Page(), legacy="agp")
+
+AGENDA_PER_PAGE = 10  # visits a page, each with its cancel button
+MAX_DAYS_SHOWN = 12
+CANCEL_ICONS = {"ill": "🤒", "unavailable": "📅", "other": "💬"}
+STATUS_ICONS = {"confirmed": "✅", "requested": "⏳", "proposed": "🔄"}
+
+
+def request_screen(t: Translator, v: InvitationView, appointment: Appointment, guardian_name: str,
+                   phones: list[str], *, rescheduled: bool = False) -> Screen:
+    head = ("🔁 " + t._("Een gezin wil het huisbezoek verzetten")) if rescheduled else (
+        "📩 " + t._("Nieuw verzoek voor een huisbezoek"))
+    text = head + "\n\n" + t._("{guardian} (voor {children}) vraagt:\n📅 {when}\n📍 {where}").format(
+        guardian=t.isolate(guardian_name), children=children_phrase(t, v),
+        when=t.day_and_time(appointment.starts_at),
+        where=venue_phrase(t, appointment.venue, appointment.place, for_teacher=True))
+    if phones:
+        text += "\n📞 " + t.isolate(", ".join(phones))
+    return Screen(text, markup(
+        [button("✅ " + t._("Bevestigen"), CONFIRM, appointment.id)],
+        [button("🔄 " + t._("Ander moment voorstellen"), PROPOSE, appointment.id)],
+    ))
+
+
+def confirmed_screen(t: Translator, v: InvitationView, appointment: Appointment) -> Screen:
+    return Screen(t._("✅ Bevestigd: {when}, {children}. Het gezin krijgt bericht.").format(
+        when=when_where(t, appointment, for_teacher=True), children=children_phrase(t, v)))
+
+
+def changed_screen(t: Translator) -> Screen:
+    return Screen(t._("Dit verzoek is intussen veranderd of afgezegd. Kijk bij /agenda hoe het nu staat."))
+
+
+def proposal_days_screen(t: Translator, appointment: Appointment, days: list[date], lead: str = "") -> Screen:
+    if not days:
+        return Screen(t._("Je hebt geen vrije momenten meer. Voeg eerst tijd toe met /availability."))
+    text = t._("Welke dag wil je voorstellen?")
+    buttons = [button(t.short_day(day), PROPOSE_DAY, appointment.id, day) for day in days[:MAX_DAYS_SHOWN]]
+    return Screen(f"{lead}\n\n{text}" if lead else text, markup(*rows(buttons, 3)))
+
+
+def proposal_times_screen(t: Translator, appointment: Appointment, day: date, slots: list[Slot]) -> Screen:
+    buttons = [button(t.time(s.starts_at), PROPOSE_SLOT, appointment.id, s.key) for s in slots]
+    return Screen(t._("Hoe laat op {day}?").format(day=t.day(day)),
+                  markup(*rows(buttons, 3), [button("↩️ " + t._("Andere dag"), PROPOSE, appointment.id)]))
+
+
+def proposed_screen(t: Translator, starts_at: datetime) -> Screen:
+    return Screen(t._("🔄 Voorgesteld: {when}. Het gezin krijgt de vraag of dat past.").format(
+        when=t.day_and_time(starts_at)))
+
+
+def agenda_line(t: Translator, item: AgendaItem) -> str:
+    a = item.appointment
+    phones = ", ".join(p for _, p in item.guardians if p)
+    names = ", ".join(n for n, _ in item.guardians)
+    line = t._("{status} {time} {children} – {guardians} – {where}").format(
+        status=STATUS_ICONS[a.status], time=t.time(a.starts_at), children=t.isolate(", ".join(item.children)),
+        guardians=t.isolate(names), where=venue_phrase(t, a.venue, a.place, for_teacher=True))
+    return line + (" – 📞 " + t.isolate(phones) if phones else "")
+
+
+def agenda_screen(t: Translator, items: list[AgendaItem], now: datetime, index: int) -> Screen:
+    """The teacher's visits by day, a page at a time, a cancel button for each still to come."""
+    if not items:
+        return Screen(t._("Er staan nog geen huisbezoeken in je agenda."))
+    days = [t.day(i.appointment.starts_at.astimezone(t.tz).date()) for i in items]
+    lines = [agenda_line(t, i) for i in items]
+    # Sized with its day's heading: a page may start with any item.
+    page = paginate([f"{d}\n{line}" for d, line in zip(days, lines)], index, most=AGENDA_PER_PAGE, separator="\n")
+    body, cancel_buttons, current_day = [], [], None
+    for i in range(page.start, page.end):
+        if days[i] != current_day:
+            body.append("\n" + days[i])
+            current_day = days[i]
+        body.append(lines[i])
+        a = items[i].appointment
+        if a.starts_at > now:
+            cancel_buttons.append(button("✖️ " + t._("Afzeggen: {day} {time}").format(
+                day=t.short_day(a.starts_at), time=t.time(a.starts_at)), CANCEL, a.id))
+    header = t.ngettext("Je agenda: {count} huisbezoek", "Je agenda: {count} huisbezoeken", len(items)).format(
+        count=len(items))
+    legend = "\n" + t._("✅ bevestigd · ⏳ wacht op jou · 🔄 voorgesteld aan het gezin")
+    return page_screen(t, header, body, page, AGENDA, separator="\n", footer=legend,
+                       buttons=rows(cancel_buttons, 1))
+
+
+def cancel_reasons_screen(t: Translator, appointment: Appointment) -> Screen:
+    reasons = [button(f"{CANCEL_ICONS[code]} {t._(label)}", CANCEL_REASON, appointment.id, code)
+               for code, label in TEACHER_CANCEL_LABELS.items()]
+    return Screen(t._("Waarom zeg je het bezoek van {when} af? Het gezin krijgt een vriendelijk bericht en kan een "
+                      "nieuw moment kiezen.").format(when=t.day_and_time(appointment.starts_at)),
+                  markup(*rows(reasons, 1)))
+
+
+def teacher_cancelled_screen(t: Translator) -> Screen:
+    return Screen(t._("Afgezegd. Het gezin krijgt bericht en kan een nieuw moment kiezen."))
