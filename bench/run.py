@@ -124,7 +124,7 @@ async def echo_throughput(transport: str = "httpx") -> tuple[float, float]:
 
 async def full_bot(backend: str, tmp: str):
     """A started bot with USERS linked guardians, each with a message showing the language menu."""
-    from bot.services.invites import issue_token, redeem
+    from bot.services.personal_links import issue_token, redeem
     from bot.services.roster import import_roster
     from db.models import Guardian
     from tests.big_school import roster_csv
@@ -316,13 +316,19 @@ async def flood(tmp: str, flood_size: int = 150, rounds: int = 3) -> None:
 # -- 4. one dispatch tick with 100,000 appointments, 100 due ---------------------------------
 
 async def dispatch_tick(backend: str, tmp: str) -> None:
-    from bot.outbox import Dispatcher
-    from db.models import (Account, Appointment, Household, Invitation, OutboxMessage, Staff,
-                           VisitPeriod)
-
     from telegram import Bot
 
     from bot.app import build_runtime
+    from bot.outbox import Dispatcher
+    from db.models import (
+        Account,
+        Appointment,
+        Household,
+        Invitation,
+        OutboxMessage,
+        Staff,
+        VisitPeriod,
+    )
 
     url, drop = await fresh_database(backend, tmp)
     api = BotAPIDouble()

@@ -18,25 +18,37 @@ from telegram.ext import (
 from bot import buttons
 from bot.clock import Clock
 from bot.config import ConfigError, Settings
-from bot.questionnaire import QuestionnaireError
 from bot.context import HomevisitApplication, HomevisitContext
 from bot.dialogs import announce as announce_dialog
 from bot.dialogs import availability as availability_dialog
-from bot.dialogs import booking as booking_dialog
 from bot.dialogs import note as note_dialog
 from bot.dialogs import period as period_dialog
 from bot.dialogs import teacher as teacher_dialog
-from bot.handlers import (calendar, calllist, coverage, fallback, forget, guard, help as help_handlers, identity,
-                          language, membership, start, text, visits)
-from bot.intake import FairUpdateProcessor
-from bot.outbox import Dispatcher
-from bot.reply_limits import ReplyRateLimiter
-from bot.transport import AiohttpRequest
+from bot.handlers import (
+    calendar,
+    calllist,
+    coverage,
+    fallback,
+    forget,
+    guard,
+    identity,
+    language,
+    membership,
+    start,
+    text,
+    visits,
+)
+from bot.handlers import help as help_handlers
 from bot.i18n import Catalogs
+from bot.intake import FairUpdateProcessor
 from bot.menus import set_default_menus
+from bot.outbox import Dispatcher
+from bot.questionnaire import QuestionnaireError
+from bot.reply_limits import ReplyRateLimiter
 from bot.runtime import Runtime
 from bot.services import planner
 from bot.services.schools import ensure_school
+from bot.transport import AiohttpRequest
 from db.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.runtime import Runtime
+from bot.screens.phrases import venue_phrase
 from bot.services import calendar
 from bot.services.accounts import identify
 from bot.services.invitations import household_guardians, view
-from bot.screens.phrases import venue_phrase
 from db.models import Account
 
 

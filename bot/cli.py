@@ -195,7 +195,7 @@ async def _import_roster(settings: Settings, args) -> int:
 
 
 async def _add_staff(settings: Settings, args) -> int:
-    from bot.services.invites import deep_link, issue_token
+    from bot.services.personal_links import deep_link, issue_token
     from bot.services.staff import StaffError, add_staff
 
     username = await _bot_username(settings)
@@ -215,8 +215,7 @@ async def _add_staff(settings: Settings, args) -> int:
 
 
 async def _invite_links(settings: Settings, args) -> int:
-    from bot.services.invites import deep_link
-    from bot.services.links import issue_pending_links
+    from bot.services.personal_links import deep_link, issue_pending_links
 
     username = await _bot_username(settings)
     _check_writable(args.output)
@@ -300,6 +299,7 @@ async def _check_database(url: str) -> None:
     down is one line naming the database (never its password), not a traceback."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
+
     from db.session import is_sqlite, make_engine
 
     shown = make_url(url).render_as_string(hide_password=True)
@@ -323,6 +323,7 @@ async def _check_database(url: str) -> None:
 def _why_not(exc: BaseException, url: str) -> str:
     """The reason a connection failed, in a few words."""
     import socket
+
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
@@ -426,8 +427,8 @@ def _announce(settings: Settings, args) -> int:
 
 async def _preview_announcement(settings: Settings, args, extra: dict[str, str]) -> int | None:
     """Print the text per language and who gets it; the class's id (None: not for a class)."""
-    from bot.screens.announce import announcement_text
     from bot.i18n import Catalogs
+    from bot.screens.announce import announcement_text
     from bot.services import broadcasts
     from bot.services.periods import current_period
 
@@ -498,8 +499,8 @@ def _progress(c) -> str:
 
 
 async def _report(settings: Settings, args) -> int:
-    from bot.screens.coverage import coverage_text
     from bot.i18n import Catalogs
+    from bot.screens.coverage import coverage_text
     from bot.services.coverage import coverage
     from bot.services.periods import current_period
 
@@ -628,6 +629,7 @@ def _messages(n: int) -> str:
 async def _recipients(session, account_ids: set[int]) -> dict[int, str]:
     """'guardian NAME' / 'teacher NAME' per account (both, for a teacher who is a parent too)."""
     from sqlalchemy import select
+
     from db.models import Guardian, Staff
 
     if not account_ids:

@@ -1,18 +1,29 @@
 """Settings from environment variables and an optional `.env` file.
 
-A missing or malformed setting stops start-up with one clear line naming the
-variable (`ConfigError`).
+`Settings` is a frozen value: code and tests build it from keywords, and the environment
+plays no part in that (change a copy with `settings.model_copy(update=...)`).
+`load_settings()` reads the environment and `.env` with pydantic-settings. A missing or
+malformed setting stops start-up with one clear line naming the variable (`ConfigError`).
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import time
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-from dotenv import dotenv_values
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.languages import SUPPORTED_LANGUAGES, normalise_language
 from bot.logs import LEVELS, default_worker
@@ -25,49 +36,114 @@ class ConfigError(Exception):
     """A setting is missing or malformed. The message names the variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    bot_token: str | None = None
-    bot_username: str | None = None
-    database_url: str = DEFAULT_DATABASE_URL
-    telegram_api_url: str = DEFAULT_API_URL
-    school_name: str = "De Regenboog"
-    school_timezone: str = "Europe/Amsterdam"
-    default_language: str = "nl"
-    invite_days_valid: int = 60
-    concurrent_updates: int = 16
-    # Nothing planned goes out between these hours (school time); it waits for the morning.
-    quiet_start: time = time(21, 0)
-    quiet_end: time = time(8, 0)
-    # The ladder for households that do not answer: nudge, nudge again, then the call-list.
-    nudge_after_days: int = 3
-    nudge_again_days: int = 4
-    call_after_days: int = 3
-    # Parents hear the day before (at this hour) and about two hours before the visit.
-    reminder_day_before: time = time(17, 0)
-    reminder_hours_before: int = 2
-    teacher_overview_at: time = time(8, 0)
-    # Messages a second the outbox sends (Telegram allows about 30 a bot).
-    outbox_rate: float = 29.5
-    # ... and at most about one a second to one chat (after a short burst).
-    outbox_chat_seconds: float = 1.0
-    # A claimed message not confirmed within this time is taken again (a crashed worker).
-    outbox_lease_seconds: int = 60
-    # The school's visit questionnaire (None: the built-in one), note retention, and the
-    # hours a visit costs a teacher all in (travel, preparation), for the coverage report.
-    # Webhook mode (instead of long polling) when webhook_url is set.
-    webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8080
-    webhook_secret: str | None = None
-    # Where calendar feeds link to (defaults to the webhook's host).
-    public_url: str | None = None
-    questionnaire_file: str | None = None
-    note_retention_months: int = 24
-    hours_per_visit: float = 2.0
-    # Logging: the level (one of bot.logs.LEVELS), and this process's name in every line.
-    log_level: str = "INFO"
-    worker_name: str = field(default_factory=default_worker)
+def _read(parse: Callable[[str], Any], wrong: str) -> BeforeValidator:
+    """Text becomes `parse(text)`; if that fails (raises or gives None), the error is `wrong`
+    ({!r}: the text), printed after the variable's name. Values that are not text pass as given."""
+    def read(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            parsed = parse(value)
+        except (ValueError, LookupError):  # LookupError: ZoneInfoNotFoundError
+            parsed = None
+        if parsed is None:
+            raise ValueError(wrong.format(value))
+        return parsed
+    return BeforeValidator(read)
+
+
+def _matching(pattern: str, then: Callable[[str], Any] = str) -> Callable[[str], Any]:
+    return lambda text: then(text) if re.fullmatch(pattern, text) else None
+
+
+def _async_driver(url: str) -> str:
+    """Accept the plain URLs people copy from elsewhere and pick the async driver."""
+    for plain, driver in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://"),
+                          ("postgres://", "postgresql+asyncpg://")):
+        if url.startswith(plain):
+            return driver + url[len(plain):]
+    return url
+
+
+def _two_times(text: str) -> tuple[time, time]:
+    start, end = text.split("-")  # ValueError unless exactly two
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+# The kinds of value, each with the line that says what is wrong (after the variable's name).
+Token = Annotated[str, _read(_matching(r"\S*:\S*"),
+                             "looks malformed: expected the form 123456:ABC-DEF... from @BotFather")]
+Username = Annotated[str, _read(lambda t: _matching(r"[A-Za-z][A-Za-z0-9_]{3,31}")(t.lstrip("@")),
+                                "is not a Telegram bot username: {!r}")]
+DatabaseURL = Annotated[str, _read(_matching(r".*://.*", _async_driver),
+                                   f"must be a SQLAlchemy URL such as {DEFAULT_DATABASE_URL}")]
+ApiURL = Annotated[str, _read(_matching(r"https?://.*", lambda t: t.rstrip("/")),
+                              "must start with http:// or https://, got {!r}")]
+TimeZone = Annotated[str, _read(lambda t: t if ZoneInfo(t) else None,
+                                "is not a known time zone: {!r} (try Europe/Amsterdam)")]
+Language = Annotated[str, _read(normalise_language, f"must be one of {', '.join(SUPPORTED_LANGUAGES)}, got {{!r}}")]
+LogLevel = Annotated[str, _read(lambda t: t.upper() if t.upper() in LEVELS else None,
+                                f"must be one of {', '.join(LEVELS)}, got {{!r}}")]
+WorkerName = Annotated[str, _read(_matching(r"[A-Za-z0-9_.:@/-]{1,100}"),
+                                  "must be up to 100 letters, digits and _.:@/- (no spaces), got {!r}")]
+WebhookURL = Annotated[str, _read(_matching(r"https?://.*"), "must be an https:// address, got {!r}")]
+Secret = Annotated[str, _read(_matching(r"[A-Za-z0-9_-]{16,256}"),
+                              "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")]
+PublicURL = Annotated[str, BeforeValidator(lambda v: v.rstrip("/") if isinstance(v, str) else v)]
+ClockTime = Annotated[time, _read(lambda t: time.fromisoformat(t if len(t) > 2 else t + ":00"),
+                                  "must be a time like 21:00, got {!r}")]
+QuietHours = Annotated[tuple[time, time], _read(_two_times, "must look like 21:00-08:00, got {!r}")]
+_WHOLE = _read(int, "must be a whole number, got {!r}")
+Count = Annotated[int, _WHOLE, Field(ge=1)]
+CountOrZero = Annotated[int, _WHOLE, Field(ge=0)]
+Amount = Annotated[float, _read(lambda t: float(t.replace(",", ".")), "must be a number, got {!r}"), Field(gt=0)]
+# ... and the lines for pydantic's own checks of the bounds above.
+_BOUNDS = {"greater_than_equal": "must be at least {ge}, got {input}",
+           "greater_than": "must be more than {gt}, got {input!r}"}
+
+
+class Settings(BaseModel):
+    """Each setting's variable is its name in capitals (QUIET_HOURS for quiet_hours)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bot_token: Token | None = None  # the token from @BotFather; `run` needs it
+    bot_username: Username | None = None  # for invitation links (None: ask Telegram)
+    database_url: DatabaseURL = DEFAULT_DATABASE_URL  # plain sqlite:// and postgresql:// get the async driver
+    telegram_api_url: ApiURL = DEFAULT_API_URL  # the bot calls {telegram_api_url}/bot{token}/{method}
+    school_name: str = "De Regenboog"  # shown to parents
+    school_timezone: TimeZone = "Europe/Amsterdam"  # times are shown in this zone (stored in UTC)
+    default_language: Language = "nl"  # for people whose language is not known
+    invite_days_valid: Count = 60  # how long an invitation link works
+    concurrent_updates: Count = 16  # updates handled at once (each person's one at a time)
+    quiet_hours: QuietHours = (time(21, 0), time(8, 0))  # nothing planned goes out then (school time)
+    nudge_after_days: Count = 3  # households that do not answer are nudged,
+    nudge_again_days: Count = 4  # nudged again,
+    call_after_days: CountOrZero = 3  # and then put on the call-list
+    reminder_day_before: ClockTime = time(17, 0)  # parents hear the day before, at this hour,
+    reminder_hours_before: Count = 2  # and this many hours before the visit
+    teacher_overview_at: ClockTime = time(8, 0)  # when teachers get the day's overview
+    outbox_rate: Amount = 29.5  # messages a second the outbox sends (Telegram allows about 30 a bot)
+    outbox_chat_seconds: float = 1.0  # seconds between messages to one chat (after a burst); code only
+    outbox_lease_seconds: Count = 60  # after this a dead worker's right to send (and its claims) is taken over
+    webhook_url: WebhookURL | None = None  # webhook mode (instead of long polling) when set
+    webhook_secret: Secret | None = None  # webhook mode needs it
+    webhook_listen: str = "127.0.0.1"  # where the web server listens (webhook, /healthz, calendar feeds)
+    webhook_port: Count = 8080
+    public_url: PublicURL | None = None  # where calendar feeds link to (load_settings: the webhook's host)
+    questionnaire_file: str | None = None  # the school's visit questionnaire (None: the built-in one)
+    note_retention_months: Count = 24  # notes are deleted after this time
+    hours_per_visit: Amount = 2.0  # a visit's cost to a teacher (travel, preparation), for the coverage report
+    log_level: LogLevel = "INFO"  # one of bot.logs.LEVELS, in any case
+    worker_name: WorkerName = Field(default_factory=default_worker)  # this process's name in every log line
+
+    @property
+    def quiet_start(self) -> time:
+        return self.quiet_hours[0]
+
+    @property
+    def quiet_end(self) -> time:
+        return self.quiet_hours[1]
 
     @property
     def tz(self) -> ZoneInfo:
@@ -86,164 +162,52 @@ class Settings:
         return self.bot_token
 
 
-def _int(env: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
+_CODE_ONLY = {"OUTBOX_CHAT_SECONDS"}
+_VARIABLES = {name.upper() for name in Settings.model_fields} - _CODE_ONLY
+
+
+class _Environment(BaseSettings, Settings):
+    """Settings as the environment and `.env` give them: text, a blank value being unset."""
+
+    model_config = SettingsConfigDict(alias_generator=str.upper, case_sensitive=True, extra="ignore",
+                                      env_file_encoding="utf-8", enable_decoding=False)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        # load_settings() hands the environment in as init values (tests give their own): it wins.
+        return init_settings, dotenv_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _texts(cls, env: dict[str, Any]) -> dict[str, Any]:
+        env = {k: v.strip() for k, v in env.items() if k in _VARIABLES and isinstance(v, str) and v.strip()}
+        if "WEBHOOK_URL" in env and "PUBLIC_URL" not in env:
+            scheme, _, rest = env["WEBHOOK_URL"].partition("://")
+            env["PUBLIC_URL"] = f"{scheme}://{rest.split('/', 1)[0]}"
+        return env
+
+    @model_validator(mode="after")
+    def _webhook_has_secret(self) -> _Environment:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_SECRET is not set: webhook mode needs a secret so that only Telegram can post")
+        return self
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+    """Read settings from `environ` (default: the process's) and `env_file`; `environ` wins."""
+    environ = os.environ if environ is None else environ
     try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return value
+        read = _Environment(_env_file=env_file, **{k: v for k, v in environ.items() if k in _VARIABLES})
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc.errors()[0])) from None
+    return Settings(**dict(read))
 
 
-def load_settings(environ: dict[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
-    """Read settings; real environment variables win over the `.env` file."""
-    env: dict[str, str] = {}
-    if env_file is not None and Path(env_file).is_file():
-        env.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    env.update(os.environ if environ is None else environ)
-
-    token = env.get("BOT_TOKEN") or None
-    if token is not None and (":" not in token or any(c.isspace() for c in token)):
-        raise ConfigError("BOT_TOKEN looks malformed: expected the form 123456:ABC-DEF... from @BotFather")
-
-    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    if "://" not in database_url:
-        raise ConfigError(f"DATABASE_URL must be a SQLAlchemy URL such as {DEFAULT_DATABASE_URL}")
-    database_url = _async_driver(database_url)
-
-    api_url = env.get("TELEGRAM_API_URL") or DEFAULT_API_URL
-    if not api_url.startswith(("http://", "https://")):
-        raise ConfigError(f"TELEGRAM_API_URL must start with http:// or https://, got {api_url!r}")
-
-    tz_name = env.get("SCHOOL_TIMEZONE") or "Europe/Amsterdam"
-    try:
-        ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"SCHOOL_TIMEZONE is not a known time zone: {tz_name!r} (try Europe/Amsterdam)") from None
-
-    lang_raw = env.get("DEFAULT_LANGUAGE") or "nl"
-    lang = normalise_language(lang_raw)
-    if lang is None:
-        raise ConfigError(
-            f"DEFAULT_LANGUAGE must be one of {', '.join(SUPPORTED_LANGUAGES)}, got {lang_raw!r}"
-        )
-
-    username = (env.get("BOT_USERNAME") or "").strip().lstrip("@") or None
-    if username is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", username):
-        raise ConfigError(f"BOT_USERNAME is not a Telegram bot username: {username!r}")
-
-    return Settings(
-        bot_token=token,
-        bot_username=username,
-        database_url=database_url,
-        telegram_api_url=api_url.rstrip("/"),
-        school_name=(env.get("SCHOOL_NAME") or "De Regenboog").strip(),
-        school_timezone=tz_name,
-        default_language=lang,
-        invite_days_valid=_int(env, "INVITE_DAYS_VALID", 60),
-        concurrent_updates=_int(env, "CONCURRENT_UPDATES", 16),
-        quiet_start=_quiet_hours(env)[0],
-        quiet_end=_quiet_hours(env)[1],
-        nudge_after_days=_int(env, "NUDGE_AFTER_DAYS", 3),
-        nudge_again_days=_int(env, "NUDGE_AGAIN_DAYS", 4),
-        call_after_days=_int(env, "CALL_AFTER_DAYS", 3, minimum=0),
-        reminder_day_before=_clock_time(env, "REMINDER_DAY_BEFORE", time(17, 0)),
-        reminder_hours_before=_int(env, "REMINDER_HOURS_BEFORE", 2),
-        teacher_overview_at=_clock_time(env, "TEACHER_OVERVIEW_AT", time(8, 0)),
-        outbox_rate=_float(env, "OUTBOX_RATE", 29.5),
-        outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 60),
-        **_webhook(env),
-        questionnaire_file=(env.get("QUESTIONNAIRE_FILE") or "").strip() or None,
-        note_retention_months=_int(env, "NOTE_RETENTION_MONTHS", 24),
-        hours_per_visit=_float(env, "HOURS_PER_VISIT", 2.0),
-        log_level=_log_level(env),
-        worker_name=_worker_name(env),
-    )
-
-
-def _log_level(env: dict[str, str]) -> str:
-    raw = (env.get("LOG_LEVEL") or "").strip()
-    if not raw:
-        return "INFO"
-    if raw.upper() not in LEVELS:
-        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LEVELS)}, got {raw!r}")
-    return raw.upper()
-
-
-def _worker_name(env: dict[str, str]) -> str:
-    raw = (env.get("WORKER_NAME") or "").strip()
-    if not raw:
-        return default_worker()
-    if not re.fullmatch(r"[A-Za-z0-9_.:@/-]{1,100}", raw):
-        raise ConfigError(f"WORKER_NAME must be up to 100 letters, digits and _.:@/- (no spaces), got {raw!r}")
-    return raw
-
-
-def _webhook(env: dict[str, str]) -> dict:
-    url = (env.get("WEBHOOK_URL") or "").strip() or None
-    secret = (env.get("WEBHOOK_SECRET") or "").strip() or None
-    if url is not None:
-        if not url.startswith(("https://", "http://")):
-            raise ConfigError(f"WEBHOOK_URL must be an https:// address, got {url!r}")
-        if secret is None:
-            raise ConfigError("WEBHOOK_SECRET is not set: webhook mode needs a secret so that only Telegram can post")
-    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
-        raise ConfigError("WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
-    public = (env.get("PUBLIC_URL") or "").strip().rstrip("/") or None
-    if public is None and url is not None:
-        scheme, _, rest = url.partition("://")
-        public = f"{scheme}://{rest.split('/', 1)[0]}"
-    return dict(webhook_url=url, webhook_secret=secret, public_url=public,
-                webhook_listen=(env.get("WEBHOOK_LISTEN") or "127.0.0.1").strip(),
-                webhook_port=_int(env, "WEBHOOK_PORT", 8080))
-
-
-def _float(env: dict[str, str], name: str, default: float) -> float:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be more than 0, got {raw!r}")
-    return value
-
-
-def _clock_time(env: dict[str, str], name: str, default: time) -> time:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        return time.fromisoformat(raw if len(raw) > 2 else raw + ":00")
-    except ValueError:
-        raise ConfigError(f"{name} must be a time like 21:00, got {raw!r}") from None
-
-
-def _quiet_hours(env: dict[str, str]) -> tuple[time, time]:
-    raw = (env.get("QUIET_HOURS") or "").strip()
-    if not raw:
-        return time(21, 0), time(8, 0)
-    parts = raw.split("-")
-    if len(parts) != 2:
-        raise ConfigError(f"QUIET_HOURS must look like 21:00-08:00, got {raw!r}")
-    try:
-        return tuple(time.fromisoformat(p.strip()) for p in parts)  # type: ignore[return-value]
-    except ValueError:
-        raise ConfigError(f"QUIET_HOURS must look like 21:00-08:00, got {raw!r}") from None
-
-
-def _async_driver(url: str) -> str:
-    """Accept the plain URLs people copy from elsewhere and pick the async driver."""
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
-    if url.startswith("postgresql://"):
-        return "postgresql+asyncpg://" + url[len("postgresql://"):]
-    if url.startswith("postgres://"):
-        return "postgresql+asyncpg://" + url[len("postgres://"):]
-    return url
+def _one_line(error: Any) -> str:
+    """`VARIABLE what is wrong with it`, from pydantic's account of the first error."""
+    if error["type"] in _BOUNDS:
+        what = _BOUNDS[error["type"]].format(input=error["input"], **error["ctx"])
+    else:
+        what = str(error.get("ctx", {}).get("error") or error["msg"])
+    return f"{error['loc'][0]} {what}" if error["loc"] else what

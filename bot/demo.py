@@ -71,12 +71,13 @@ async def _say(script: Transcript, user: TgUser, text: str) -> None:
 
 
 async def play(out: Callable[[str], None] = print) -> None:
-    from bot.services.invites import issue_token
+    from sqlalchemy import select
+
+    from bot.services.personal_links import issue_token
     from bot.services.roster import import_roster
     from bot.services.staff import add_staff
     from db.migrate import upgrade_to_head_async
     from db.models import Guardian
-    from sqlalchemy import select
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/demo.db"

@@ -16,15 +16,17 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date as Date, datetime, time as Time
+from datetime import date as Date
+from datetime import datetime
+from datetime import time as Time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
-from babel.numbers import format_decimal, format_percent
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 from bot.languages import RTL_LANGUAGES, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES

@@ -13,14 +13,32 @@ from telegram import InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.screens.announce import announcement_text
-from bot.screens.invitation import NO_VENUE, PROPOSAL, days_screen, invitation_screen, status_screen
+from bot.screens.invitation import (
+    NO_VENUE,
+    PROPOSAL,
+    days_screen,
+    invitation_screen,
+    status_screen,
+)
 from bot.screens.keyboard import Screen, button, markup
 from bot.screens.notes import prompt_screen
+from bot.screens.phrases import (
+    DECLINE_REASON_LABELS,
+    TEACHER_CANCEL_LABELS,
+    children_phrase,
+    venue_phrase,
+    when_where,
+)
 from bot.screens.teacher import request_screen
 from bot.services import availability, booking, broadcasts, calendar, notes, periods
 from bot.services.invitations import household_guardians, view
-from bot.screens.phrases import DECLINE_REASON_LABELS, TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when_where
-from db.models import Appointment, Guardian
+from db.models import (
+    Appointment,
+    AppointmentStatus,
+    Guardian,
+    InvitationStatus,
+    PeriodStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -40,9 +58,9 @@ def _r(screen: Screen) -> Rendered:
 
 async def invitation(session, rt, t, payload) -> Rendered | None:
     v = await view(session, payload["invitation"], payload.get("guardian"))
-    if v is None or v.period.status != "open":
+    if v is None or v.period.status != PeriodStatus.OPEN:
         return None
-    if v.invitation.status == "pending":
+    if v.invitation.status == InvitationStatus.PENDING:
         return _r(invitation_screen(t, v))
     return _r(status_screen(t, v))  # another guardian answered first
 
@@ -69,7 +87,7 @@ async def _appointment_view(session, payload):
 
 async def request(session, rt, t, payload, rescheduled: bool = False) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or appointment.status != "requested":
+    if appointment is None or appointment.status != AppointmentStatus.REQUESTED:
         return None  # already replaced or cancelled: the newer message tells
     guardian = await session.get(Guardian, appointment.requested_by) if appointment.requested_by else None
     phones = [f"{g.name}: {g.phone}" for g in await household_guardians(session, v.invitation.household_id) if g.phone]
@@ -82,7 +100,7 @@ async def reschedule_request(session, rt, t, payload) -> Rendered | None:
 
 async def confirmed(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or appointment.status != "confirmed":
+    if appointment is None or appointment.status != AppointmentStatus.CONFIRMED:
         return None
     event = await _family_event(session, t, v, appointment, withdrawn=False)
     return Rendered(
@@ -103,9 +121,9 @@ async def _family_event(session, t, v, appointment, *, withdrawn: bool) -> calen
 async def calendar_cancel(session, rt, t, payload) -> Rendered | None:
     """A confirmed visit no longer holds: the file that takes it out of the family's calendar."""
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or appointment.status == "confirmed" or appointment.confirmed_at is None:
+    if appointment is None or appointment.status == AppointmentStatus.CONFIRMED or appointment.confirmed_at is None:
         return None
-    if v.appointment is not None and v.appointment.status == "confirmed":
+    if v.appointment is not None and v.appointment.status == AppointmentStatus.CONFIRMED:
         return None  # confirmed again meanwhile: that file, with a higher sequence, replaces the event
     event = await _family_event(session, t, v, appointment, withdrawn=True)
     return Rendered(
@@ -118,7 +136,7 @@ async def calendar_cancel(session, rt, t, payload) -> Rendered | None:
 
 async def proposal(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or appointment.status != "proposed":
+    if appointment is None or appointment.status != AppointmentStatus.PROPOSED:
         return None
     return Rendered(
         t._("🔄 {teacher} kan niet op het moment dat jullie kozen, en stelt voor:\n\n📅 {when}\n\nPast dat?").format(
@@ -155,7 +173,7 @@ async def cancelled_by_parent(session, rt, t, payload) -> Rendered | None:
 
 async def cancelled_by_teacher(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or v.period.status != "open":
+    if appointment is None or v.period.status != PeriodStatus.OPEN:
         return None
     reason = t._(TEACHER_CANCEL_LABELS.get(appointment.cancel_reason or "other", TEACHER_CANCEL_LABELS["other"]))
     lead = t._("Helaas: {teacher} moet het huisbezoek van {when} afzeggen ({reason}). Sorry! Kies gerust een "
@@ -167,7 +185,7 @@ async def cancelled_by_teacher(session, rt, t, payload) -> Rendered | None:
 
 async def declined(session, rt, t, payload) -> Rendered | None:
     v = await view(session, payload["invitation"])
-    if v is None or v.invitation.status != "declined":
+    if v is None or v.invitation.status != InvitationStatus.DECLINED:
         return None
     text = t._("Het gezin van {children} heeft dit jaar liever geen huisbezoek. Dat is goed; we respecteren het.").format(
         children=children_phrase(t, v))
@@ -178,7 +196,7 @@ async def declined(session, rt, t, payload) -> Rendered | None:
 
 async def no_fit(session, rt, t, payload) -> Rendered | None:
     v = await view(session, payload["invitation"])
-    if v is None or v.invitation.status != "no_fit":
+    if v is None or v.invitation.status != InvitationStatus.NO_FIT:
         return None
     guardians = await household_guardians(session, v.invitation.household_id)
     phones = "\n".join(f"📞 {t.isolate(g.name)}: {t.isolate(g.phone)}" for g in guardians if g.phone)
@@ -189,7 +207,7 @@ async def no_fit(session, rt, t, payload) -> Rendered | None:
 
 async def _confirmed_view(session, payload):
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or appointment.status != "confirmed" or v.period.status != "open":
+    if appointment is None or appointment.status != AppointmentStatus.CONFIRMED or v.period.status != PeriodStatus.OPEN:
         return None, None
     return appointment, v
 
@@ -225,14 +243,14 @@ async def after_visit(session, rt, t, payload) -> Rendered | None:
 
 async def note_missing(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or appointment.status != "confirmed" or await notes.has_note(session, appointment.id):
+    if appointment is None or appointment.status != AppointmentStatus.CONFIRMED or await notes.has_note(session, appointment.id):
         return None
     return _r(prompt_screen(t, children_phrase(t, v), appointment.starts_at, appointment.id, again=True))
 
 
 async def missed_visit(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or v.period.status != "open" or v.invitation.status != "pending":
+    if appointment is None or v.period.status != PeriodStatus.OPEN or v.invitation.status != InvitationStatus.PENDING:
         return None
     lead = t._("{teacher} kwam op {when} langs, maar trof niemand thuis. Geeft niets! Kies gerust een nieuw "
                "moment.").format(teacher=t.isolate(v.teacher.name), when=t.day_and_time(appointment.starts_at))
@@ -253,7 +271,7 @@ async def follow_ups_weekly(session, rt, t, payload) -> Rendered | None:
 async def morning_overview(session, rt, t, payload) -> Rendered | None:
     day = date.fromisoformat(payload["day"])
     items = [i for i in await booking.agenda(session, payload["teacher"], rt.clock.now() - timedelta(hours=12))
-             if i.appointment.status == "confirmed" and i.appointment.starts_at.astimezone(t.tz).date() == day]
+             if i.appointment.status == AppointmentStatus.CONFIRMED and i.appointment.starts_at.astimezone(t.tz).date() == day]
     if not items:
         return None
     lines = [t.ngettext("☀️ Goedemorgen! Vandaag heb je {count} huisbezoek:",
@@ -270,7 +288,7 @@ async def morning_overview(session, rt, t, payload) -> Rendered | None:
 
 async def nudge(session, rt, t, payload) -> Rendered | None:
     v = await view(session, payload["invitation"], payload.get("guardian"))
-    if v is None or v.period.status != "open" or v.invitation.status != "pending":
+    if v is None or v.period.status != PeriodStatus.OPEN or v.invitation.status != InvitationStatus.PENDING:
         return None  # answered (or declined) meanwhile: no nudge
     screen = invitation_screen(t, v)
     if payload.get("step", 1) == 1:

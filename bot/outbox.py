@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
-from typing import Awaitable, Callable
-
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
 
 from sqlalchemy import and_, or_, select, update
 from telegram import InputFile
@@ -37,13 +36,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.notices import RENDERERS, Rendered
 from bot.ratelimit import Pacer
-from bot.screens.fit import split_text, utf16_length
 from bot.runtime import Runtime
+from bot.screens.fit import split_text, utf16_length
 from bot.services import accounts
 from bot.services.humane import in_quiet_hours
-from db.inserts import insert_or_ignore
 from bot.services.outbox import BLOCKED
-from db.models import Account, OutboxLease, OutboxMessage
+from db.inserts import insert_or_ignore
+from db.models import Account, OutboxLease, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +131,8 @@ class Dispatcher:
         due = (
             select(OutboxMessage.id)
             .where(or_(
-                and_(OutboxMessage.status == "pending", OutboxMessage.due_at <= now),
-                and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),  # a dead worker's
+                and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
+                and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),  # a dead worker's
             ))
             # Personal messages first: a teacher's request does not wait behind a broadcast.
             .order_by(OutboxMessage.broadcast_id.is_not(None), OutboxMessage.due_at, OutboxMessage.id)
@@ -146,16 +145,16 @@ class Dispatcher:
             # A row whose workers kept dying while sending it is not tried for ever.
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now,
+                .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now,
                        OutboxMessage.attempts >= MAX_ATTEMPTS)
-                .values(status="failed", last_error=f"gave up after {MAX_ATTEMPTS} attempts")
+                .values(status=OutboxStatus.FAILED, last_error=f"gave up after {MAX_ATTEMPTS} attempts")
                 .execution_options(synchronize_session=False))
             if session.get_bind().dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
             result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(due.scalar_subquery()))
-                .values(status="sending", claimed_until=now + self.lease, attempts=OutboxMessage.attempts + 1)
+                .values(status=OutboxStatus.SENDING, claimed_until=now + self.lease, attempts=OutboxMessage.attempts + 1)
                 .returning(OutboxMessage.id, OutboxMessage.account_id, OutboxMessage.due_at)
                 .execution_options(synchronize_session=False)
             )
@@ -175,7 +174,7 @@ class Dispatcher:
         # 1. Read and render, in a transaction that ends before anything waits.
         async with rt.sessionmaker() as session:
             message = await session.get(OutboxMessage, message_id)
-            if message is None or message.status != "sending":
+            if message is None or message.status != OutboxStatus.SENDING:
                 return
             account_id, attempts = message.account_id, message.attempts
             try:
@@ -252,13 +251,13 @@ class Dispatcher:
     async def _record(self, message_id: int, result: Result) -> None:
         now = self.rt.clock.now()
         values: dict = {"status": result.status, "last_error": result.error}
-        if result.status == "sent":
+        if result.status == OutboxStatus.SENT:
             values.update(sent_at=now, telegram_message_id=result.telegram_message_id)
         if result.due_at is not None:
             values["due_at"] = result.due_at
         async with self.rt.sessionmaker() as session:
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "sending")
+                update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
                 .values(**values).execution_options(synchronize_session=False))
             if result.blocked_account is not None:
                 await session.execute(update(Account).where(Account.id == result.blocked_account)

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import questionnaire
 from bot.clock import Clock
 from bot.config import Settings
-from bot import questionnaire
 from bot.i18n import Catalogs, Translator
 from bot.questionnaire import Question
 from bot.services.nudges import NudgeLadder

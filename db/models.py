@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
-    JSON,
     CheckConstraint,
     Column,
     Date,
@@ -211,8 +212,44 @@ class ProcessedUpdate(Base):
 
 # -- the visit loop ---------------------------------------------------------------
 
-PERIOD_OPEN = "open"
-PERIOD_CLOSED = "closed"
+class PeriodStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "pending"  # not answered (again), e.g. after a cancellation
+    REQUESTED = "requested"  # a time asked for, or proposed by the teacher
+    BOOKED = "booked"  # a visit confirmed
+    DECLINED = "declined"  # not this year
+    NO_FIT = "no_fit"  # none of the times fits: the teacher is to call
+
+
+class AppointmentStatus(StrEnum):
+    REQUESTED = "requested"
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    REPLACED = "replaced"
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"
+    DONE = "done"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker, for the length of its lease
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # the news was stale when its turn came
+
+
+def _one_of(enum: type[StrEnum]) -> str:
+    """A CHECK constraint's condition: the column holds one of the enum's values."""
+    return "status IN (" + ", ".join(f"'{member.value}'" for member in enum) + ")"
 
 
 class VisitPeriod(Base):
@@ -220,7 +257,7 @@ class VisitPeriod(Base):
 
     __tablename__ = "visit_periods"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint(_one_of(PeriodStatus), name="status"),
         CheckConstraint("last_day >= first_day", name="days"),
         Index("uq_visit_periods_one_open", "school_id", unique=True,
               sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
@@ -253,16 +290,13 @@ class AvailabilityWindow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-INVITATION_STATES = ("pending", "requested", "booked", "declined", "no_fit")
-
-
 class Invitation(Base):
     """One household invited by one teacher in one period (siblings in two classes: two)."""
 
     __tablename__ = "invitations"
     __table_args__ = (
         UniqueConstraint("period_id", "household_id", "teacher_id", name="uq_invitations_period_household_teacher"),
-        CheckConstraint("status IN ('pending', 'requested', 'booked', 'declined', 'no_fit')", name="status"),
+        CheckConstraint(_one_of(InvitationStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -286,7 +320,7 @@ class Invitation(Base):
 
 
 VENUES = ("home", "school", "park", "cafe", "phone")
-ACTIVE_APPOINTMENT_STATES = ("requested", "proposed", "confirmed")
+ACTIVE_APPOINTMENT_STATES = (AppointmentStatus.REQUESTED, AppointmentStatus.PROPOSED, AppointmentStatus.CONFIRMED)
 
 
 class Appointment(Base):
@@ -294,7 +328,7 @@ class Appointment(Base):
 
     __tablename__ = "appointments"
     __table_args__ = (
-        CheckConstraint("status IN ('requested', 'proposed', 'confirmed', 'cancelled', 'replaced')", name="status"),
+        CheckConstraint(_one_of(AppointmentStatus), name="status"),
         CheckConstraint("venue IN ('home', 'school', 'park', 'cafe', 'phone')", name="venue"),
         # A slot can be taken once: the database refuses a second live appointment
         # of one teacher at the same start, whatever the Python code does.
@@ -345,7 +379,7 @@ class Broadcast(Base):
     __tablename__ = "broadcasts"
     __table_args__ = (
         CheckConstraint("audience IN ('guardians', 'class', 'staff')", name="audience"),
-        CheckConstraint("status IN ('draft', 'sending', 'done')", name="status"),
+        CheckConstraint(_one_of(BroadcastStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -370,7 +404,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'skipped')", name="status"),
+        CheckConstraint(_one_of(OutboxStatus), name="status"),
         Index("ix_outbox_due", "status", "due_at"),
     )
 

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.services.invites import issue_token, redeem
 from bot.services.periods import PeriodDraft, open_period
+from bot.services.personal_links import issue_token, redeem
 from bot.services.roster import import_roster
 from bot.services.schools import ensure_school
 from db.models import Guardian

@@ -8,7 +8,13 @@ import pytest
 from bot.clock import MovableClock
 from db.migrate import upgrade_to_head
 from db.session import make_engine, make_sessionmaker
-from tests.databases import BACKENDS, create_pg_database, create_sqlite_database, drop_pg_database, wipe
+from tests.databases import (
+    BACKENDS,
+    create_pg_database,
+    create_sqlite_database,
+    drop_pg_database,
+    wipe,
+)
 
 logging.getLogger("httpx").setLevel(logging.WARNING)
 

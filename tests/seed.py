@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.runtime import Runtime
-from bot.services.invites import issue_token
+from bot.services.personal_links import issue_token
 from bot.services.roster import import_roster
 from bot.services.staff import add_staff
 from db.models import Guardian, Staff

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from db.session import make_engine
 from tests import big_school
 from tests.botapi import BotAPIDouble, Failure
 from tests.conftest import make_settings
@@ -14,7 +15,6 @@ from tests.databases import wipe
 from tests.harness import BotUnderTest
 from tests.seed import staff_link
 from tests.words import Words
-from db.session import make_engine
 
 HOUSEHOLDS = 330
 UNLINKED_EVERY = 11  # 30 households never linked Telegram

@@ -18,7 +18,15 @@ from db.session import make_engine
 from tests.conftest import make_settings
 from tests.databases import wipe
 from tests.harness import BotUnderTest
-from tests.messaging_setup import MON, NL, START, account_of, at, invitation_from, school
+from tests.messaging_setup import (
+    MON,
+    NL,
+    START,
+    account_of,
+    at,
+    invitation_from,
+    school,
+)
 
 MARIEKE = "Marieke de Vries"
 

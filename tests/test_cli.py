@@ -6,11 +6,11 @@ import csv
 import io
 import logging
 import os
-from dataclasses import dataclass
-from datetime import datetime, timezone
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest

@@ -90,3 +90,59 @@ def test_bad_log_level_stops_the_command_with_one_line(monkeypatch, tmp_path, ca
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "LOG_LEVEL" in err and "DEBUG, INFO, WARNING, ERROR" in err
     assert not (tmp_path / "x.db").exists()
+
+
+def test_settings_built_in_code_ignore_the_environment(monkeypatch, tmp_path):
+    from bot.config import Settings
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SCHOOL_NAME=De Fontein\n")
+    monkeypatch.setenv("BOT_TOKEN", "9:from-the-environment")
+    monkeypatch.setenv("OUTBOX_RATE", "3")
+    s = Settings(database_url="sqlite+aiosqlite:///x.db", outbox_chat_seconds=0.0)
+    assert (s.bot_token, s.school_name, s.outbox_rate, s.outbox_chat_seconds) == (None, "De Regenboog", 29.5, 0.0)
+    changed = s.model_copy(update=dict(bot_token="1:abc"))
+    assert changed.bot_token == "1:abc" and s.bot_token is None and changed.database_url == s.database_url
+
+
+def test_env_file_in_the_working_directory_and_environment_wins(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("SCHOOL_NAME=De Fontein\nQUIET_HOURS=22:00-07:30\nOUTBOX_CHAT_SECONDS=9\n")
+    monkeypatch.setenv("SCHOOL_NAME", "Het Anker")
+    s = load_settings()
+    assert s.school_name == "Het Anker"
+    assert (s.quiet_start.isoformat(), s.quiet_end.isoformat()) == ("22:00:00", "07:30:00")
+    assert s.outbox_chat_seconds == 1.0  # not a setting of the environment
+
+
+def test_blank_values_are_unset_and_numbers_times_read_as_people_write_them():
+    s = settings(INVITE_DAYS_VALID=" ", OUTBOX_RATE="12,5", REMINDER_DAY_BEFORE="18", CALL_AFTER_DAYS="0",
+                 BOT_USERNAME="@regenboog_bot", LOG_LEVEL="")
+    assert (s.invite_days_valid, s.outbox_rate, s.reminder_day_before.hour, s.call_after_days) == (60, 12.5, 18, 0)
+    assert (s.bot_username, s.log_level) == ("regenboog_bot", "INFO")
+
+
+def test_public_url_comes_from_the_webhook_and_webhook_mode_needs_a_secret():
+    hook = dict(WEBHOOK_URL="https://bot.school.nl/telegram", WEBHOOK_SECRET="s" * 16)
+    assert settings(**hook).public_url == "https://bot.school.nl"
+    assert settings(**hook, PUBLIC_URL="https://cal.school.nl/").public_url == "https://cal.school.nl"
+    with pytest.raises(ConfigError, match=r"^WEBHOOK_SECRET is not set"):
+        settings(WEBHOOK_URL="https://bot.school.nl/telegram")
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"INVITE_DAYS_VALID": "0"}, "INVITE_DAYS_VALID must be at least 1, got 0"),
+        ({"CALL_AFTER_DAYS": "-1"}, "CALL_AFTER_DAYS must be at least 0, got -1"),
+        ({"OUTBOX_RATE": "0"}, "OUTBOX_RATE must be more than 0, got '0'"),
+        ({"HOURS_PER_VISIT": "lots"}, "HOURS_PER_VISIT must be a number, got 'lots'"),
+        ({"QUIET_HOURS": "22:00"}, "QUIET_HOURS must look like 21:00-08:00, got '22:00'"),
+        ({"TEACHER_OVERVIEW_AT": "early"}, "TEACHER_OVERVIEW_AT must be a time like 21:00, got 'early'"),
+        ({"WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -"),
+    ],
+)
+def test_the_line_says_what_is_wrong(env, message):
+    with pytest.raises(ConfigError) as err:
+        settings(**env)
+    assert str(err.value) == message

@@ -34,8 +34,17 @@ from bot.services.periods import current_period
 from bot.services.roster import import_roster
 from tests.after_visit import FRI, MON, THU, at, confirmed_visit, link, windows
 from tests.seed import EXAMPLE_ROSTER, staff_link
-from tests.visit_setup import (JEROEN, MARIEKE, SANNE, guardian, invitation, load_roster, new_school, open_autumn,
-                               teacher)
+from tests.visit_setup import (
+    JEROEN,
+    MARIEKE,
+    SANNE,
+    guardian,
+    invitation,
+    load_roster,
+    new_school,
+    open_autumn,
+    teacher,
+)
 from tests.words import Words
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,15 @@ from bot.services.invitations import send_invitations
 from bot.services.periods import PeriodDraft, close_period, open_period
 from db.models import AuditEntry, FollowUp
 from tests.after_visit import FRI, MON, THU, at, confirmed_visit, windows
-from tests.visit_setup import MARIEKE, SANNE, TZ, load_roster, new_school, open_autumn, teacher
+from tests.visit_setup import (
+    MARIEKE,
+    SANNE,
+    TZ,
+    load_roster,
+    new_school,
+    open_autumn,
+    teacher,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BOM = b"\xef\xbb\xbf"

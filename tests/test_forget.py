@@ -16,11 +16,18 @@ from sqlalchemy import func, select
 from bot.services.booking import decline
 from bot.services.coverage import coverage
 from bot.services.invitations import send_invitations
-from bot.services.links import issue_pending_links
 from bot.services.outbox import enqueue
 from bot.services.periods import current_period, open_period
+from bot.services.personal_links import issue_pending_links
 from bot.services.roster import import_roster
-from db.models import Account, Guardian, Household, Invitation, InviteToken, OutboxMessage
+from db.models import (
+    Account,
+    Guardian,
+    Household,
+    Invitation,
+    InviteToken,
+    OutboxMessage,
+)
 from tests.seed import EXAMPLE_ROSTER, guardian_link, load_example_roster
 from tests.visit_setup import AUTUMN
 from tests.words import Words

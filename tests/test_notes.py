@@ -13,8 +13,7 @@ from bot.app import plan
 from bot.questionnaire import BUILT_IN
 from bot.services import availability, booking
 from bot.services.invitations import send_invitations
-from bot.services.periods import PeriodDraft, open_period
-from bot.services.periods import current_period
+from bot.services.periods import PeriodDraft, current_period, open_period
 from db.models import Appointment, FollowUp, Invitation, Note, Staff
 from tests.seed import guardian_link, load_example_roster, staff_link
 from tests.visit_setup import guardians_of, invitation

@@ -21,8 +21,19 @@ import pytest
 from bot.app import plan
 from bot.clock import MovableClock
 from bot.services.nudges import call_list, plan_nudges
-from tests.messaging_setup import NL as w, START, WED, at, invitation_from, invitation_of, link_parent, moment
-from tests.messaging_setup import outbox_rows, school, texts
+from tests.messaging_setup import NL as w
+from tests.messaging_setup import (
+    START,
+    WED,
+    at,
+    invitation_from,
+    invitation_of,
+    link_parent,
+    moment,
+    outbox_rows,
+    school,
+    texts,
+)
 
 MARIEKE = "Marieke de Vries"
 THU26 = date(2026, 11, 26)

@@ -6,7 +6,16 @@ from datetime import date
 
 from bot.services.invitations import send_invitations
 from bot.services.nudges import plan_nudges
-from tests.visit_setup import AUTUMN, MARIEKE, invitation, link_guardian, load_roster, local, new_school, open_autumn
+from tests.visit_setup import (
+    AUTUMN,
+    MARIEKE,
+    invitation,
+    link_guardian,
+    load_roster,
+    local,
+    new_school,
+    open_autumn,
+)
 
 LAST_DAY = AUTUMN.last_day  # Friday 4 December 2026
 

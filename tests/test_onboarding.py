@@ -7,7 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.seed import account_of_guardian, guardian_link, load_example_roster, staff_link
+from tests.seed import (
+    account_of_guardian,
+    guardian_link,
+    load_example_roster,
+    staff_link,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -15,7 +15,17 @@ import pytest
 from bot.clock import MovableClock
 from bot.outbox import MAX_ATTEMPTS
 from tests.botapi import Failure
-from tests.messaging_setup import MON, NL as w, START, TUE, account_of, book, outbox_rows, school, texts
+from tests.messaging_setup import (
+    MON,
+    START,
+    TUE,
+    account_of,
+    book,
+    outbox_rows,
+    school,
+    texts,
+)
+from tests.messaging_setup import NL as w
 
 MARIEKE = "Marieke de Vries"
 REQUEST = "📩 " + w("Nieuw verzoek voor een huisbezoek")

@@ -11,8 +11,19 @@ import pytest
 from bot.app import plan
 from bot.clock import MovableClock
 from bot.services.humane import in_quiet_hours, next_humane
-from tests.messaging_setup import NL as w, START, TUE, at, book, invitation_from, link_parent, moment, outbox_rows
-from tests.messaging_setup import school, texts
+from tests.messaging_setup import NL as w
+from tests.messaging_setup import (
+    START,
+    TUE,
+    at,
+    book,
+    invitation_from,
+    link_parent,
+    moment,
+    outbox_rows,
+    school,
+    texts,
+)
 from tests.words import SCHOOL_TZ
 
 MARIEKE = "Marieke de Vries"

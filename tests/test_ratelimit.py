@@ -2,8 +2,6 @@
 per chat a short burst then one a second."""
 from __future__ import annotations
 
-import asyncio
-
 from bot.ratelimit import Pacer
 
 

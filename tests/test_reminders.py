@@ -22,8 +22,21 @@ from sqlalchemy import select
 from bot.clock import MovableClock
 from bot.services.reminders import REMINDER_KINDS
 from db.models import Appointment
-from tests.messaging_setup import MON, NL as w, START, SUN15, TUE, WED, at, book, count_starting, moment, school
-from tests.messaging_setup import outbox_rows, texts
+from tests.messaging_setup import (
+    MON,
+    START,
+    SUN15,
+    TUE,
+    WED,
+    at,
+    book,
+    count_starting,
+    moment,
+    outbox_rows,
+    school,
+    texts,
+)
+from tests.messaging_setup import NL as w
 
 MARIEKE = "Marieke de Vries"
 DAY_BEFORE = ("🔔 Morgen komt {teacher} op huisbezoek: {when}. Fijn!\n\nLukt het toch niet? "

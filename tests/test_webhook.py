@@ -19,13 +19,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import pytest
 from sqlalchemy import select
 
 from bot.services import availability
 from bot.services.invitations import send_invitations
-from bot.services.invites import issue_token
 from bot.services.periods import PeriodDraft, open_period
+from bot.services.personal_links import issue_token
 from bot.services.roster import import_roster
 from bot.services.schools import ensure_school
 from bot.services.staff import add_staff

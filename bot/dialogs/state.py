@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import DialogState
 
-
 MAX_AGE = {"note": timedelta(hours=36)}
 DEFAULT_MAX_AGE = timedelta(hours=12)
 

@@ -7,7 +7,8 @@ from telegram import Update
 from bot.buttons import on
 from bot.context import HomevisitContext
 from bot.handlers.guards import COORDINATOR, requires
-from bot.replies import edit_screen, refuse, reply, show as show_screen
+from bot.replies import edit_screen, refuse, reply
+from bot.replies import show as show_screen
 from bot.screens.coverage import (
     COVERAGE,
     COVERAGE_CLASS,

@@ -11,7 +11,13 @@ from bot.buttons import on
 from bot.context import HomevisitContext
 from bot.handlers.guards import GUARDIAN, requires
 from bot.replies import reply, show
-from bot.screens.privacy import FORGET_NO, FORGET_YES, forget_question, forgotten_screen, kept_screen
+from bot.screens.privacy import (
+    FORGET_NO,
+    FORGET_YES,
+    forget_question,
+    forgotten_screen,
+    kept_screen,
+)
 from bot.services.privacy import forget_guardian
 
 log = logging.getLogger(__name__)

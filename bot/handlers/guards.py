@@ -25,6 +25,7 @@ from bot.services import booking
 from bot.services.accounts import Identity
 from bot.services.errors import NotAllowed
 from bot.services.invitations import view_for_guardian
+from db.models import PeriodStatus
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def guardian_of_invitation(handler: Handler) -> Handler:
         except NotAllowed:
             await refuse(update, context)
             return
-        if view.invitation.version != press.version or view.period.status != "open":
+        if view.invitation.version != press.version or view.period.status != PeriodStatus.OPEN:
             await show(update, changed_screen(context.t, view))
             return
         await handler(update, context, view)
@@ -108,7 +109,7 @@ def guardian_of_visit(handler: Handler) -> Handler:
         except NotAllowed:
             await refuse(update, context)
             return
-        if (view.invitation.version != press.version or view.period.status != "open"
+        if (view.invitation.version != press.version or view.period.status != PeriodStatus.OPEN
                 or view.appointment is None or view.appointment.id != press.appointment):
             await show(update, changed_screen(context.t, view))
             return

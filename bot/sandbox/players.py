@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from dataclasses import replace
 
 from bot.app import build_application, build_runtime
 from bot.clock import Clock
@@ -27,7 +26,7 @@ class BotUnderTest:
 
     def __init__(self, double: BotAPIDouble, settings: Settings, clock: Clock) -> None:
         self.double = double
-        self.settings = replace(settings, bot_token=double.token, telegram_api_url=double.url)
+        self.settings = settings.model_copy(update=dict(bot_token=double.token, telegram_api_url=double.url))
         self.clock = clock
         self.app: HomevisitApplication | None = None
         self.runtime: Runtime | None = None

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.buttons import Button, OneOf, Ref, Revision, Slot as SlotField, Day
+from bot.buttons import Button, Day, OneOf, Ref, Revision
+from bot.buttons import Slot as SlotField
 from bot.i18n import Translator
 from bot.screens.keyboard import Screen, button, markup, rows
-from bot.screens.phrases import (DECLINE_REASON_ICONS, DECLINE_REASON_LABELS, children_phrase, status_line,
-                                 venue_button, venue_phrase, when_where)
+from bot.screens.phrases import (
+    DECLINE_REASON_ICONS,
+    DECLINE_REASON_LABELS,
+    children_phrase,
+    status_line,
+    venue_button,
+    venue_phrase,
+    when_where,
+)
 from bot.services.invitations import DECLINE_REASONS, InvitationView
 from bot.services.slots import Slot, by_day
-from db.models import VENUES, Appointment
+from db.models import (
+    VENUES,
+    AppointmentStatus,
+    InvitationStatus,
+    PeriodStatus,
+)
 
 NO_VENUE = "x"  # no place chosen yet
 NO_SLOT = 0  # no time chosen yet
@@ -61,9 +74,9 @@ def status_screen(t: Translator, view: InvitationView) -> Screen:
     appointment = view.appointment
     text = t._("Huisbezoek van {teacher} voor {children}").format(
         teacher=t.isolate(view.teacher.name), children=children_phrase(t, view)) + "\n\n" + status_line(t, view)
-    if view.period.status != "open":
+    if view.period.status != PeriodStatus.OPEN:
         return Screen(text)
-    if appointment is not None and appointment.status == "proposed":
+    if appointment is not None and appointment.status == AppointmentStatus.PROPOSED:
         return Screen(text, markup(
             [button("✅ " + t._("Ja, dat past"), PROPOSAL, appointment.id, "y")],
             [button("❌ " + t._("Past niet"), PROPOSAL, appointment.id, "n")],
@@ -73,7 +86,7 @@ def status_screen(t: Translator, view: InvitationView) -> Screen:
             [button("🔁 " + t._("Ander moment kiezen"), MY_VISIT, appointment.id, inv.version, "r")],
             [button("✖️ " + t._("Afzeggen"), MY_VISIT, appointment.id, inv.version, "c")],
         ))
-    if inv.status == "declined":
+    if inv.status == InvitationStatus.DECLINED:
         return Screen(text, markup([button("📍 " + t._("Toch graag afspreken"), INVITATION, inv.id, inv.version, "t")]))
     return Screen(text, markup(
         [button("📅 " + t._("Kies een moment"), INVITATION, inv.id, inv.version, "t")],

@@ -9,7 +9,8 @@ from bot.buttons import Button, Index, OneOf, Page, Ref
 from bot.i18n import N_, Translator
 from bot.questionnaire import Question
 from bot.screens.keyboard import Screen, button, markup, rows
-from bot.screens.paging import Page as PageOf, page_screen, paginate
+from bot.screens.paging import Page as PageOf
+from bot.screens.paging import page_screen, paginate
 from bot.services.notes import NoteView, VisitItem
 from db.models import FOLLOW_UP_KINDS, NOTE_OUTCOMES, Appointment, FollowUp, Note
 

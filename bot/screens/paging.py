@@ -13,8 +13,8 @@ from telegram import InlineKeyboardButton
 
 from bot.buttons import Button
 from bot.i18n import Translator
-from bot.screens.keyboard import Screen, button, markup
 from bot.screens.fit import utf16_length
+from bot.screens.keyboard import Screen, button, markup
 
 # Room for a page's items; the header, the page line and the separators fit in the rest.
 BUDGET = 3500

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.i18n import N_, Translator
 from bot.services.invitations import InvitationView
-from db.models import Appointment
+from db.models import Appointment, AppointmentStatus, InvitationStatus
 
 VENUE_ICONS = {"home": "🏠", "school": "🏫", "park": "🌳", "cafe": "☕", "phone": "📞"}
 # Button labels.
@@ -68,17 +68,17 @@ def status_line(t: Translator, view: InvitationView) -> str:
     teacher = t.isolate(view.teacher.name)
     appointment = view.appointment
     status = view.invitation.status
-    if appointment is not None and appointment.status == "confirmed":
+    if appointment is not None and appointment.status == AppointmentStatus.CONFIRMED:
         return t._("✅ Het huisbezoek van {teacher} staat vast: {when}.").format(
             teacher=teacher, when=when_where(t, appointment))
-    if appointment is not None and appointment.status == "proposed":
+    if appointment is not None and appointment.status == AppointmentStatus.PROPOSED:
         return t._("🔄 {teacher} stelt voor: {when}. Past dat?").format(
             teacher=teacher, when=when_where(t, appointment))
     if appointment is not None:
         return t._("⏳ Jullie hebben gekozen: {when}. {teacher} bevestigt het nog.").format(
             teacher=teacher, when=when_where(t, appointment))
-    if status == "declined":
+    if status == InvitationStatus.DECLINED:
         return t._("Jullie hebben laten weten dat jullie dit jaar liever geen huisbezoek willen. Dat is goed.")
-    if status == "no_fit":
+    if status == InvitationStatus.NO_FIT:
         return t._("Geen van de momenten past. {teacher} neemt contact met jullie op.").format(teacher=teacher)
     return t._("Jullie hebben nog geen moment gekozen.")

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.buttons import Button, Day, OneOf, Page, Ref, Slot as SlotField
+from bot.buttons import Button, Day, OneOf, Page, Ref
+from bot.buttons import Slot as SlotField
 from bot.i18n import Translator
 from bot.screens.keyboard import Screen, button, markup, rows
 from bot.screens.paging import page_screen, paginate
-from bot.screens.phrases import TEACHER_CANCEL_LABELS, children_phrase, venue_phrase, when_where
+from bot.screens.phrases import (
+    TEACHER_CANCEL_LABELS,
+    children_phrase,
+    venue_phrase,
+    when_where,
+)
 from bot.services.booking import TEACHER_CANCEL_REASONS, AgendaItem
 from bot.services.invitations import InvitationView
 from bot.services.slots import Slot

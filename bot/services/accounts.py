@@ -8,7 +8,14 @@ from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import SUPPORTED_LANGUAGES, normalise_language
-from db.models import ROLE_COORDINATOR, ROLE_TEACHER, Account, Guardian, ProcessedUpdate, Staff
+from db.models import (
+    ROLE_COORDINATOR,
+    ROLE_TEACHER,
+    Account,
+    Guardian,
+    ProcessedUpdate,
+    Staff,
+)
 
 
 @dataclass(frozen=True)

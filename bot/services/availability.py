@@ -8,11 +8,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.errors import RuleError
 from bot.services import slots as slotmath
+from bot.services.errors import RuleError
 from bot.services.slots import Slot
 from db.locking import lock_teacher, release
-from db.models import ACTIVE_APPOINTMENT_STATES, Appointment, AvailabilityWindow, VisitPeriod
+from db.models import (
+    ACTIVE_APPOINTMENT_STATES,
+    Appointment,
+    AvailabilityWindow,
+    VisitPeriod,
+)
 
 # Parents need time to answer; a slot closer than this is no longer offered.
 MIN_LEAD = timedelta(hours=2)

@@ -9,18 +9,34 @@ live appointments (`uq_appointments_live_slot`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import availability, reminders
-from bot.services.reminders import DEFAULT_PLAN, ReminderPlan
-from bot.services.invitations import DECLINE_REASONS, NotAllowed, household_guardians, live_appointment
+from bot.services.invitations import (
+    DECLINE_REASONS,
+    NotAllowed,
+    household_guardians,
+    live_appointment,
+)
 from bot.services.outbox import enqueue
+from bot.services.reminders import DEFAULT_PLAN, ReminderPlan
 from db.locking import lock_teacher, release
-from db.models import ACTIVE_APPOINTMENT_STATES, VENUES, Appointment, Guardian, Invitation, Staff, VisitPeriod
+from db.models import (
+    ACTIVE_APPOINTMENT_STATES,
+    VENUES,
+    Appointment,
+    AppointmentStatus,
+    Guardian,
+    Invitation,
+    InvitationStatus,
+    PeriodStatus,
+    Staff,
+    VisitPeriod,
+)
 
 TEACHER_CANCEL_REASONS = ("ill", "unavailable", "other")
 
@@ -117,7 +133,7 @@ async def _tell_household(session, invitation: Invitation, kind: str, payload: d
 
 async def _open_period(session, invitation: Invitation) -> VisitPeriod | None:
     period = await session.get(VisitPeriod, invitation.period_id, populate_existing=True)
-    return period if period is not None and period.status == "open" else None
+    return period if period is not None and period.status == PeriodStatus.OPEN else None
 
 
 # -- the parent ---------------------------------------------------------------------
@@ -147,11 +163,11 @@ async def request_slot(
         await session.flush()
     appointment = Appointment(
         school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=invitation.teacher_id,
-        starts_at=slot.starts_at, ends_at=slot.ends_at, venue=venue, place=(place or None), status="requested",
+        starts_at=slot.starts_at, ends_at=slot.ends_at, venue=venue, place=(place or None), status=AppointmentStatus.REQUESTED,
         requested_by=guardian.id, created_at=now, updated_at=now,
     )
     session.add(appointment)
-    invitation.status = "requested"
+    invitation.status = InvitationStatus.REQUESTED
     invitation.decline_reason = None
     invitation.answered_by = guardian.id
     invitation.answered_at = now
@@ -185,11 +201,11 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
     if await _open_period(session, invitation) is None:
         await release(session)
         return Outcome("closed", invitation_id=invitation_id)
-    already = invitation.status == "declined"
+    already = invitation.status == InvitationStatus.DECLINED
     previous = await live_appointment(session, invitation.id)
     if previous is not None:
         await cancel_appointment(session, previous, "guardian", "declined", now)
-    invitation.status = "declined"
+    invitation.status = InvitationStatus.DECLINED
     invitation.decline_reason = reason or invitation.decline_reason
     invitation.answered_by = guardian.id
     invitation.answered_at = now
@@ -216,8 +232,8 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
     if invitation.status in ("requested", "booked", "declined"):
         await release(session)
         return Outcome("stale", invitation_id=invitation_id)
-    first = invitation.status != "no_fit"
-    invitation.status = "no_fit"
+    first = invitation.status != InvitationStatus.NO_FIT
+    invitation.status = InvitationStatus.NO_FIT
     invitation.answered_by = guardian.id
     invitation.answered_at = now
     invitation.version += 1
@@ -234,7 +250,7 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     await cancel_appointment(session, appointment, "guardian", None, now)
-    invitation.status = "pending"
+    invitation.status = InvitationStatus.PENDING
     invitation.version += 1
     await _tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
     await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
@@ -247,18 +263,18 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
 async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...], accept: bool,
                           now: datetime, plan: ReminderPlan = DEFAULT_PLAN) -> Outcome:
     appointment, invitation, guardian = await _households_appointment(session, appointment_id, guardian_ids)
-    if appointment.status != "proposed":
+    if appointment.status != AppointmentStatus.PROPOSED:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     if accept:
-        appointment.status = "confirmed"
+        appointment.status = AppointmentStatus.CONFIRMED
         appointment.confirmed_at = now
         await reminders.schedule(session, appointment, now, plan)
-        invitation.status = "booked"
+        invitation.status = InvitationStatus.BOOKED
         kind = "proposal_accepted"
     else:
         await cancel_appointment(session, appointment, "guardian", "proposal", now)
-        invitation.status = "pending"
+        invitation.status = InvitationStatus.PENDING
         kind = "proposal_rejected"
     appointment.updated_at = now
     invitation.answered_by = guardian.id
@@ -286,17 +302,17 @@ async def _teachers_appointment(session, appointment_id: int, teacher_id: int) -
 async def confirm(session: AsyncSession, appointment_id: int, teacher_id: int, now: datetime,
                   plan: ReminderPlan = DEFAULT_PLAN) -> Outcome:
     appointment, invitation = await _teachers_appointment(session, appointment_id, teacher_id)
-    if appointment.status == "confirmed":
+    if appointment.status == AppointmentStatus.CONFIRMED:
         await release(session)
         return Outcome("already_confirmed", appointment_id, invitation.id)
-    if appointment.status != "requested":
+    if appointment.status != AppointmentStatus.REQUESTED:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
-    appointment.status = "confirmed"
+    appointment.status = AppointmentStatus.CONFIRMED
     appointment.confirmed_at = now
     await reminders.schedule(session, appointment, now, plan)
     appointment.updated_at = now
-    invitation.status = "booked"
+    invitation.status = InvitationStatus.BOOKED
     invitation.version += 1
     await _tell_household(session, invitation, "confirmed", {"appointment": appointment.id}, now)
     await session.commit()
@@ -323,10 +339,10 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
     proposal = Appointment(
         school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=teacher_id,
         starts_at=slot.starts_at, ends_at=slot.ends_at, venue=appointment.venue, place=appointment.place,
-        status="proposed", requested_by=appointment.requested_by, created_at=now, updated_at=now,
+        status=AppointmentStatus.PROPOSED, requested_by=appointment.requested_by, created_at=now, updated_at=now,
     )
     session.add(proposal)
-    invitation.status = "requested"
+    invitation.status = InvitationStatus.REQUESTED
     invitation.version += 1
     invitation_id = invitation.id  # a rollback expires `invitation`
     try:
@@ -349,7 +365,7 @@ async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     await cancel_appointment(session, appointment, "teacher", reason, now)
-    invitation.status = "pending"
+    invitation.status = InvitationStatus.PENDING
     invitation.version += 1
     await _tell_household(session, invitation, "cancelled_by_teacher", {"appointment": appointment.id}, now)
     await withdraw_from_calendars(session, appointment, invitation, now)
@@ -406,7 +422,3 @@ async def agenda(session: AsyncSession, teacher_id: int, since: datetime) -> lis
         items.append(AgendaItem(appointment, v.invitation.id, v.children, v.class_names,
                                 tuple((g.name, g.phone) for g in guardians)))
     return items
-
-
-def visit_end(start: datetime, period: VisitPeriod) -> datetime:
-    return start + timedelta(minutes=period.visit_minutes)

@@ -14,9 +14,11 @@ from bot.services.outbox import enqueue
 from db.models import (
     Account,
     Broadcast,
+    BroadcastStatus,
     Guardian,
     Household,
     OutboxMessage,
+    OutboxStatus,
     Pupil,
     SchoolClass,
     Staff,
@@ -94,7 +96,7 @@ async def create(
     """Queue one announcement per recipient, all in one transaction."""
     extra = {lang: " ".join(text.split())[:MAX_EXTRA] for lang, text in extra.items() if text and text.strip()}
     who = await audience(session, school_id, kind, class_id)
-    broadcast = Broadcast(school_id=school_id, audience=kind, class_id=class_id, extra=extra, status="sending",
+    broadcast = Broadcast(school_id=school_id, audience=kind, class_id=class_id, extra=extra, status=BroadcastStatus.SENDING,
                           created_by=created_by, progress_account_id=progress_account_id,
                           not_linked={**who.not_linked, TOTAL: who.not_linked_people}, created_at=now)
     session.add(broadcast)
@@ -104,7 +106,7 @@ async def create(
                 payload={"broadcast": broadcast.id, "classes": list(classes)}, due_at=now, now=now,
                 dedupe_key=f"bc:{broadcast.id}:{account_id}", broadcast_id=broadcast.id)
     if not who.accounts:
-        broadcast.status = "done"
+        broadcast.status = BroadcastStatus.DONE
         broadcast.finished_at = now
     await session.commit()
     return broadcast
@@ -140,7 +142,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> Report:
     )
     for status, error, payload in rows.all():
         bucket = ("sent" if status in ("sent", "skipped") else "blocked" if error == "blocked"
-                  else "failed" if status == "failed" else "waiting")
+                  else "failed" if status == OutboxStatus.FAILED else "waiting")
         setattr(total, bucket, getattr(total, bucket) + 1)
         for name in payload.get("classes", ()):
             counts = per_class[name]
@@ -159,8 +161,8 @@ async def finish_if_done(session: AsyncSession, broadcast_id: int, now: datetime
     if not result.done:
         return None
     claimed = await session.execute(
-        update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
-        .values(status="done", finished_at=now).execution_options(synchronize_session=False)
+        update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
+        .values(status=BroadcastStatus.DONE, finished_at=now).execution_options(synchronize_session=False)
     )
     await session.commit()
     return result if claimed.rowcount == 1 else None

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Appointment, Invitation, Staff
+from db.models import Appointment, AppointmentStatus, Invitation, Staff
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,11 @@ async def feed_items(session: AsyncSession, teacher_id: int, now: datetime) -> l
     latest: dict[int, Appointment] = {}
     for a in appointments:
         current = latest.get(a.invitation_id)
-        if current is None or current.status != "confirmed":
+        if current is None or current.status != AppointmentStatus.CONFIRMED:
             latest[a.invitation_id] = a
     items = []
     for a in latest.values():
-        withdrawn = a.status != "confirmed"
+        withdrawn = a.status != AppointmentStatus.CONFIRMED
         if withdrawn and a.updated_at < now - KEEP_WITHDRAWN:
             continue
         invitation = await session.get(Invitation, a.invitation_id)

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import (
     Account,
     Appointment,
+    AppointmentStatus,
     Guardian,
     Invitation,
+    InvitationStatus,
     Note,
     Pupil,
     SchoolClass,
@@ -97,7 +99,7 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
         for invitation_id, status, _starts, outcome in rows:
             if outcome in VISITED:
                 visited_inv.add(invitation_id)
-            elif status == "confirmed" and outcome is None:
+            elif status == AppointmentStatus.CONFIRMED and outcome is None:
                 planned_inv.add(invitation_id)
         planned_inv -= visited_inv
 
@@ -125,7 +127,7 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
                 row.visited += 1
             elif any(i.id in planned_inv for i in invs):
                 row.booked += 1
-            elif all(i.status == "declined" for i in invs):
+            elif all(i.status == InvitationStatus.DECLINED for i in invs):
                 row.declined += 1
                 for i in invs:
                     row.decline_reasons[i.decline_reason or "none"] += 1

@@ -25,6 +25,7 @@ from db.models import (
     pupil_households,
 )
 
+
 class ExportError(ValueError):
     pass
 

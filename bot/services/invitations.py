@@ -16,6 +16,7 @@ from db.models import (
     Guardian,
     Household,
     Invitation,
+    PeriodStatus,
     Pupil,
     SchoolClass,
     Staff,
@@ -23,8 +24,6 @@ from db.models import (
     pupil_households,
 )
 
-# The states in which a parent can still pick a time.
-OPEN_STATES = ("pending", "no_fit", "requested", "booked")
 DECLINE_REASONS = ("no_time", "at_school", "elsewhere", "unsaid")
 
 
@@ -104,7 +103,7 @@ async def invite_linked_guardian(session: AsyncSession, guardian_id: int, now: d
     invitations = (await session.scalars(
         select(Invitation)
         .join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
-        .where(Invitation.household_id == guardian.household_id, VisitPeriod.status == "open")
+        .where(Invitation.household_id == guardian.household_id, VisitPeriod.status == PeriodStatus.OPEN)
         .order_by(Invitation.id)
     )).all()
     for invitation in invitations:
@@ -190,7 +189,7 @@ async def invitations_of_guardians(session: AsyncSession, guardian_ids: tuple[in
     by_household = {g.household_id: g for g in guardians if g.active}
     invitations = (await session.scalars(
         select(Invitation).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
-        .where(Invitation.household_id.in_(by_household), VisitPeriod.status == "open")
+        .where(Invitation.household_id.in_(by_household), VisitPeriod.status == PeriodStatus.OPEN)
         .order_by(Invitation.id)
     )).all()
     return [await _view(session, i, by_household[i.household_id]) for i in invitations]

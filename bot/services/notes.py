@@ -19,9 +19,11 @@ from db.models import (
     FOLLOW_UP_KINDS,
     NOTE_OUTCOMES,
     Appointment,
+    AppointmentStatus,
     AuditEntry,
     FollowUp,
     Invitation,
+    InvitationStatus,
     Note,
     Staff,
 )
@@ -52,7 +54,7 @@ class VisitItem:
 async def visits_to_note(session: AsyncSession, teacher_id: int, now: datetime) -> list[VisitItem]:
     """The teacher's visits that started (or start within the hour), today's first, then recent."""
     rows = (await session.scalars(
-        select(Appointment).where(Appointment.teacher_id == teacher_id, Appointment.status == "confirmed",
+        select(Appointment).where(Appointment.teacher_id == teacher_id, Appointment.status == AppointmentStatus.CONFIRMED,
                                   Appointment.starts_at <= now + timedelta(hours=1),
                                   Appointment.starts_at >= now - RECENT)
         .order_by(Appointment.starts_at.desc())
@@ -69,7 +71,7 @@ async def visits_to_note(session: AsyncSession, teacher_id: int, now: datetime) 
 
 async def _own_appointment(session: AsyncSession, appointment_id: int, teacher_id: int) -> Appointment:
     appointment = await session.get(Appointment, appointment_id)
-    if appointment is None or appointment.teacher_id != teacher_id or appointment.status != "confirmed":
+    if appointment is None or appointment.teacher_id != teacher_id or appointment.status != AppointmentStatus.CONFIRMED:
         raise NotAllowed
     return appointment
 
@@ -114,7 +116,7 @@ async def save(
         appointment.venue, appointment.place = "phone", None
     elif outcome == "not_home":
         await cancel_appointment(session, appointment, "teacher", "not_home", now)
-        invitation.status = "pending"
+        invitation.status = InvitationStatus.PENDING
         invitation.version += 1
         for guardian in await household_guardians(session, invitation.household_id):
             enqueue(session, school_id=appointment.school_id, account_id=guardian.account_id, kind="missed_visit",
@@ -221,7 +223,7 @@ async def plan_note_prompts(session: AsyncSession, school_id: int, now: datetime
     rows = (await session.execute(
         select(Appointment, Staff.account_id).join(Staff, Staff.id == Appointment.teacher_id)
         .outerjoin(Note, Note.appointment_id == Appointment.id)
-        .where(Appointment.school_id == school_id, Appointment.status == "confirmed", Note.id.is_(None),
+        .where(Appointment.school_id == school_id, Appointment.status == AppointmentStatus.CONFIRMED, Note.id.is_(None),
                Appointment.ends_at <= now - timedelta(days=1), Appointment.ends_at >= now - RECENT)
     )).all()
     queued = 0

@@ -17,7 +17,9 @@ from db.models import (
     Appointment,
     Guardian,
     Invitation,
+    InvitationStatus,
     InviteToken,
+    PeriodStatus,
     Pupil,
     SchoolClass,
     VisitPeriod,
@@ -45,7 +47,7 @@ async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladd
     steps = [(0, lambda i, since: since <= now - timedelta(days=ladder.first_after_days)),
              (1, lambda i, since: i.last_nudged_at is not None
               and max(i.last_nudged_at, since) <= now - timedelta(days=ladder.second_after_days))]
-    candidates = await _with_silence(session, Invitation.school_id == school_id, Invitation.status == "pending",
+    candidates = await _with_silence(session, Invitation.school_id == school_id, Invitation.status == InvitationStatus.PENDING,
                                      Invitation.nudges_sent < 2, VisitPeriod.last_day >= today)
     reachable = await _reachable_households(session, {i.household_id for i, _ in candidates})
     for invitation, since in candidates:
@@ -56,7 +58,7 @@ async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladd
                 continue
             claimed = await session.execute(
                 update(Invitation)
-                .where(Invitation.id == invitation.id, Invitation.nudges_sent == sent, Invitation.status == "pending")
+                .where(Invitation.id == invitation.id, Invitation.nudges_sent == sent, Invitation.status == InvitationStatus.PENDING)
                 .values(nudges_sent=sent + 1, last_nudged_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -86,7 +88,7 @@ async def _with_silence(session: AsyncSession, *where) -> list[tuple[Invitation,
         select(Invitation, changed.c.at, linked.c.at).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
         .outerjoin(changed, changed.c.invitation_id == Invitation.id)
         .outerjoin(linked, linked.c.household_id == Invitation.household_id)
-        .where(VisitPeriod.status == "open", *where)
+        .where(VisitPeriod.status == PeriodStatus.OPEN, *where)
         .order_by(Invitation.id)
     )).all()
     return [(invitation, max(t for t in (invitation.created_at, invitation.answered_at, changed_at, linked_at)
@@ -162,7 +164,7 @@ async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
     for invitation in invitations:
         people = guardians.get(invitation.household_id, [])
         reason = None
-        if invitation.status == "no_fit":
+        if invitation.status == InvitationStatus.NO_FIT:
             reason = "no_fit"
         elif not any(g.on_telegram for g in people):
             linked_ever = await _any_linked(session, invitation.household_id)

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.inserts import insert_or_ignore
-from db.models import OutboxMessage
+from db.models import OutboxMessage, OutboxStatus
 
 
 def enqueue(
@@ -25,7 +25,7 @@ def enqueue(
     if account_id is None:
         return None
     message = OutboxMessage(school_id=school_id, account_id=account_id, kind=kind, payload=payload,
-                            due_at=due_at, status="pending", attempts=0, created_at=now, quiet=quiet,
+                            due_at=due_at, status=OutboxStatus.PENDING, attempts=0, created_at=now, quiet=quiet,
                             dedupe_key=dedupe_key, appointment_id=appointment_id, broadcast_id=broadcast_id)
     session.add(message)
     # Tells the update's scope to kick the dispatcher once this update is done.
@@ -43,7 +43,7 @@ async def enqueue_once(
     if account_id is None:
         return False
     inserted = await insert_or_ignore(session, OutboxMessage.__table__, dict(
-        school_id=school_id, account_id=account_id, kind=kind, payload=payload, due_at=due_at, status="pending",
+        school_id=school_id, account_id=account_id, kind=kind, payload=payload, due_at=due_at, status=OutboxStatus.PENDING,
         attempts=0, created_at=now, quiet=quiet, dedupe_key=dedupe_key, appointment_id=appointment_id),
         on=("dedupe_key",))
     if inserted:
@@ -67,7 +67,7 @@ class FailedMessage:
 
 
 def _failed(school_id: int):
-    return (OutboxMessage.school_id == school_id, OutboxMessage.status == "failed",
+    return (OutboxMessage.school_id == school_id, OutboxMessage.status == OutboxStatus.FAILED,
             or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error != BLOCKED))
 
 
@@ -87,7 +87,7 @@ async def retry_failed(session: AsyncSession, school_id: int, ids: list[int] | N
     """Queue failed messages again (these ids, or all of them): sent afresh, with a fresh count of attempts.
     Returns how many were queued; ids of other schools, or not failed, are left alone."""
     query = (update(OutboxMessage).where(*_failed(school_id))
-             .values(status="pending", attempts=0, due_at=now, claimed_until=None, last_error=None)
+             .values(status=OutboxStatus.PENDING, attempts=0, due_at=now, claimed_until=None, last_error=None)
              .execution_options(synchronize_session=False))
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids or [-1]))

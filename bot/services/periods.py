@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import RuleError
-from db.models import PERIOD_CLOSED, PERIOD_OPEN, VisitPeriod
+from db.models import PeriodStatus, VisitPeriod
 
 DEFAULT_VISIT_MINUTES = 60
 DEFAULT_BUFFER_MINUTES = 15
@@ -46,7 +46,7 @@ async def open_period(session: AsyncSession, school_id: int, draft: PeriodDraft,
     period = VisitPeriod(
         school_id=school_id, name=" ".join(draft.name.split()), first_day=draft.first_day,
         last_day=draft.last_day, visit_minutes=draft.visit_minutes, buffer_minutes=draft.buffer_minutes,
-        status=PERIOD_OPEN, opened_at=now,
+        status=PeriodStatus.OPEN, opened_at=now,
     )
     session.add(period)
     try:
@@ -59,7 +59,7 @@ async def open_period(session: AsyncSession, school_id: int, draft: PeriodDraft,
 
 async def current_period(session: AsyncSession, school_id: int) -> VisitPeriod | None:
     return await session.scalar(
-        select(VisitPeriod).where(VisitPeriod.school_id == school_id, VisitPeriod.status == PERIOD_OPEN)
+        select(VisitPeriod).where(VisitPeriod.school_id == school_id, VisitPeriod.status == PeriodStatus.OPEN)
     )
 
 
@@ -68,7 +68,7 @@ async def close_period(session: AsyncSession, school_id: int, now: datetime) -> 
     period = await current_period(session, school_id)
     if period is None:
         return None
-    period.status = PERIOD_CLOSED
+    period.status = PeriodStatus.CLOSED
     period.closed_at = now
     await session.commit()
     return period

@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.humane import at_local, next_humane
 from bot.services.outbox import enqueue, enqueue_once
-from db.models import Appointment, Guardian, Invitation, OutboxMessage, Staff
+from db.models import (
+    Appointment,
+    Guardian,
+    Invitation,
+    OutboxMessage,
+    OutboxStatus,
+    Staff,
+)
 
 REMINDER_KINDS = ("reminder_day_before", "reminder_soon", "after_visit")
 
@@ -68,8 +75,8 @@ async def drop(session: AsyncSession, appointment_id: int) -> None:
     """The visit moved or was cancelled: its pending reminders will not be sent."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.appointment_id == appointment_id, OutboxMessage.status == "pending",
+        .where(OutboxMessage.appointment_id == appointment_id, OutboxMessage.status == OutboxStatus.PENDING,
                OutboxMessage.kind.in_(REMINDER_KINDS))
-        .values(status="skipped", last_error="visit changed")
+        .values(status=OutboxStatus.SKIPPED, last_error="visit changed")
         .execution_options(synchronize_session=False)
     )

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-25 11:24:05.393325
 """
-from alembic import op
 import sqlalchemy as sa
-import db.types
+from alembic import op
 
+import db.types
 
 revision = '0001'
 down_revision = None

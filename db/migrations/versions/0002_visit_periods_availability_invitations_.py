@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 11:34:56.115288
 """
-from alembic import op
 import sqlalchemy as sa
-import db.types
+from alembic import op
 
+import db.types
 
 revision = '0002'
 down_revision = '0001'

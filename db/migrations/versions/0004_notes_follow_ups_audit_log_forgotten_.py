@@ -4,10 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-25 12:09:53.524966
 """
-from alembic import op
 import sqlalchemy as sa
-import db.types
+from alembic import op
 
+import db.types
 
 revision = '0004'
 down_revision = '0003'

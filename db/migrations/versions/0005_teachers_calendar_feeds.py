@@ -4,10 +4,8 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25 12:19:57.507897
 """
-from alembic import op
 import sqlalchemy as sa
-import db.types
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

@@ -4,10 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 22:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-import db.types
+from alembic import op
 
+import db.types
 
 revision = '0006'
 down_revision = '0005'

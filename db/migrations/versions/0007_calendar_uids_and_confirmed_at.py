@@ -6,10 +6,10 @@ Create Date: 2026-12-01 23:30:00
 """
 import uuid
 
-from alembic import op
 import sqlalchemy as sa
-import db.types
+from alembic import op
 
+import db.types
 
 revision = '0007'
 down_revision = '0006'

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from bot.services.invites import Redeemed, hash_token, issue_token, redeem
+from bot.services.personal_links import Redeemed, hash_token, issue_token, redeem
 from bot.services.schools import ensure_school
 from bot.services.staff import add_staff
 from db.models import InviteToken, Staff

@@ -1,4 +1,6 @@
-"""Personal invitation links: issue, replace and redeem single-use tokens.
+"""Personal links (`t.me/<bot>?start=<token>`): issue, replace and redeem the single-use
+tokens that link a guardian or a staff member to their Telegram account, one at a time
+or in a batch for everyone not linked yet.
 
 A token is 192 random bits in the URL-safe alphabet Telegram allows in a start
 parameter. Only its SHA-256 hash is stored, so a copy of the database cannot be
@@ -10,6 +12,7 @@ import enum
 import hashlib
 import re
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.accounts import touch_account
-from db.models import Guardian, InviteToken, Staff
+from db.models import Guardian, Household, InviteToken, Pupil, Staff, pupil_households
 
 TOKEN_BYTES = 24  # 192 bits -> 32 characters
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -136,3 +139,66 @@ async def redeem(
     person.account_id = account.id
     await session.commit()
     return Redemption(Redeemed.LINKED, **who)
+
+
+# -- a batch: everyone not linked yet -----------------------------------------------------
+
+@dataclass(frozen=True)
+class PendingLink:
+    role: str  # guardian, teacher or coordinator
+    name: str
+    pupils: tuple[str, ...]
+    household_id: str  # the roster's household id; empty for staff
+    language: str
+    token: str
+
+
+async def issue_pending_links(
+    session: AsyncSession, school_id: int, *, default_language: str, now: datetime, valid_for: timedelta
+) -> list[PendingLink]:
+    """A fresh link for every active guardian and staff member without a linked account.
+
+    Older unused links of the same people stop working. Commits.
+    """
+    links: list[PendingLink] = []
+    staff_rows = (
+        await session.scalars(
+            select(Staff)
+            .where(Staff.school_id == school_id, Staff.active.is_(True), Staff.account_id.is_(None))
+            .order_by(Staff.role, Staff.name)
+        )
+    ).all()
+    for staff in staff_rows:
+        token = await issue_token(session, school_id=school_id, now=now, valid_for=valid_for, staff_id=staff.id)
+        links.append(PendingLink(staff.role, staff.name, (), "", staff.language or default_language, token))
+
+    guardian_rows = (
+        await session.execute(
+            select(Guardian, Household.external_id)
+            .join(Household, Household.id == Guardian.household_id)
+            .where(Guardian.school_id == school_id, Guardian.active.is_(True), Guardian.account_id.is_(None))
+            .order_by(Household.external_id, Guardian.name)
+        )
+    ).all()
+    pupils_by_household = await _pupils_by_household(session, school_id)
+    for guardian, household_external in guardian_rows:
+        token = await issue_token(session, school_id=school_id, now=now, valid_for=valid_for, guardian_id=guardian.id)
+        links.append(
+            PendingLink("guardian", guardian.name, tuple(pupils_by_household.get(guardian.household_id, ())),
+                        household_external, guardian.language, token)
+        )
+    await session.commit()
+    return links
+
+
+async def _pupils_by_household(session: AsyncSession, school_id: int) -> dict[int, list[str]]:
+    rows = await session.execute(
+        select(pupil_households.c.household_id, Pupil.name)
+        .join(Pupil, Pupil.id == pupil_households.c.pupil_id)
+        .where(Pupil.school_id == school_id, Pupil.active.is_(True))
+        .order_by(Pupil.name)
+    )
+    result: dict[int, list[str]] = defaultdict(list)
+    for household_id, name in rows.all():
+        result[household_id].append(name)
+    return result
