@@ -5,24 +5,27 @@ from aiohttp import web
 
 from bot.runtime import Runtime
 from bot.screens.phrases import venue_phrase
-from bot.services import calendar
-from bot.services.accounts import identify
+from bot.services import accounts, calendar
 from bot.services.invitations import household_guardians, view
-from db.models import Account
 
 
-async def feed(request: web.Request) -> web.Response:
-    from bot.web import RUNTIME
+def feed(runtime: Runtime):
+    """The aiohttp handler of the feeds of this runtime's school."""
 
-    runtime: Runtime = request.app[RUNTIME]
+    async def handle(request: web.Request) -> web.Response:
+        return await _feed(runtime, request.match_info["token"])
+
+    return handle
+
+
+async def _feed(runtime: Runtime, token: str) -> web.Response:
     async with runtime.sessionmaker() as session:
-        teacher = await calendar.teacher_by_feed_token(session, request.match_info["token"])
+        teacher = await calendar.teacher_by_feed_token(session, token)
         if teacher is None:
             return web.Response(status=404, text="not found")
         language = runtime.settings.default_language
         if teacher.account_id is not None:
-            account = await session.get(Account, teacher.account_id)
-            language = (await identify(session, account)).language(language)
+            language = await accounts.language_of(session, teacher.account_id, language)
         t = runtime.translator(language)
         now = runtime.clock.now()
         events = []

@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 from telegram import Bot, Update
 
+from bot import calendar_feed
 from bot.context import HomevisitApplication
 from bot.runtime import Runtime
 
@@ -81,9 +82,7 @@ def build_web_app(app: HomevisitApplication, runtime: Runtime, path: str = WEBHO
     if runtime.settings.webhook_url:
         web_app.router.add_post(path, telegram_update)
     web_app.router.add_get("/healthz", healthz)
-    from bot.calendar_feed import feed
-
-    web_app.router.add_get("/calendar/{token}.ics", feed)
+    web_app.router.add_get("/calendar/{token}.ics", calendar_feed.feed(runtime))
     return web_app
 
 

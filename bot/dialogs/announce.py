@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.buttons import on
 from bot.context import HomevisitContext
-from bot.dialogs import state as dialog_state
+from bot.dialogs.drafts import with_draft
 from bot.handlers.guards import COORDINATOR, requires
 from bot.replies import edit_screen, refuse, reply, show
 from bot.runtime import Runtime
@@ -31,7 +31,7 @@ from bot.screens.announce import (
 from bot.screens.fit import split_text
 from bot.screens.keyboard import Screen
 from bot.screens.period import no_period_screen
-from bot.services import broadcasts, periods
+from bot.services import broadcasts, dialog_state, periods
 from bot.services.errors import RuleError
 from db.models import DialogState
 
@@ -76,20 +76,13 @@ async def on_audience(update: Update, context: HomevisitContext) -> None:
     await show(update, await _menu(context, draft))
 
 
-async def _draft(update: Update, context: HomevisitContext) -> dict | None:
-    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
-    if state is None or state.flow != "announce":
-        await show(update, restart_screen(context.t))
-        return None
-    return dict(state.data)
+with_announcement = with_draft("announce", missing=restart_screen)
 
 
 @on(ANNOUNCE_LINE)
 @requires(COORDINATOR)
-async def on_line(update: Update, context: HomevisitContext) -> None:
-    draft = await _draft(update, context)
-    if draft is None:
-        return
+@with_announcement
+async def on_line(update: Update, context: HomevisitContext, draft: dict) -> None:
     draft["line_language"] = context.press.language
     await _keep(context, "line", draft)
     await update.callback_query.answer()
@@ -107,10 +100,8 @@ async def on_text(update: Update, context: HomevisitContext, state: DialogState)
 
 @on(ANNOUNCE_PREVIEW)
 @requires(COORDINATOR)
-async def on_preview(update: Update, context: HomevisitContext) -> None:
-    draft = await _draft(update, context)
-    if draft is None:
-        return
+@with_announcement
+async def on_preview(update: Update, context: HomevisitContext, draft: dict) -> None:
     rt = context.runtime
     who = await broadcasts.audience(context.session, rt.school_id, draft["audience"], draft.get("class_id") or None)
     period = await periods.current_period(context.session, rt.school_id)
@@ -124,10 +115,8 @@ async def on_preview(update: Update, context: HomevisitContext) -> None:
 
 @on(ANNOUNCE_SEND)
 @requires(COORDINATOR)
-async def on_send(update: Update, context: HomevisitContext) -> None:
-    draft = await _draft(update, context)
-    if draft is None:
-        return
+@with_announcement
+async def on_send(update: Update, context: HomevisitContext, draft: dict) -> None:
     t, rt = context.t, context.runtime
     broadcast = await broadcasts.create(
         context.session, rt.school_id, draft["audience"], draft.get("class_id") or None, draft.get("extra", {}),

@@ -10,7 +10,6 @@ from telegram import Update
 
 from bot.buttons import on
 from bot.context import HomevisitContext
-from bot.dialogs import state as dialog_state
 from bot.handlers.guards import guardian_of_invitation, guardian_of_visit
 from bot.replies import refuse, reply, show
 from bot.screens.invitation import (
@@ -44,7 +43,7 @@ from bot.screens.invitation import (
     times_screen,
     venue_screen,
 )
-from bot.services import availability, booking
+from bot.services import availability, booking, dialog_state
 from bot.services.errors import NotAllowed
 from bot.services.invitations import InvitationView, view_for_guardian
 from bot.services.slots import Slot, by_day, slot_start_from_key

@@ -9,11 +9,13 @@ another appointment than the draft's changes nothing.
 """
 from __future__ import annotations
 
+import functools
+
 from telegram import Update
 
 from bot.buttons import on
 from bot.context import HomevisitContext
-from bot.dialogs import state as dialog_state
+from bot.dialogs.drafts import with_draft
 from bot.handlers.guards import COORDINATOR, STAFF, TEACHER, requires
 from bot.handlers.paged import paged
 from bot.replies import put, refuse, reply, reply_long, show
@@ -49,7 +51,7 @@ from bot.screens.notes import (
     saved_screen,
     visits_screen,
 )
-from bot.services import notes
+from bot.services import dialog_state, notes
 from bot.services.errors import NotAllowed
 from bot.services.notes import NoteLocked, Reader
 from db.models import DialogState
@@ -57,33 +59,37 @@ from db.models import DialogState
 FOLLOW_UP_LINE_MAX = 300
 
 
+def unwritten_visit(handler):
+    """The press names a visit of the teacher's own that has no note yet (`press.appointment`);
+    the handler gets the appointment."""
+
+    @requires(STAFF)
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: HomevisitContext) -> None:
+        try:
+            appointment = await notes.may_write(context.session, context.press.appointment, context.who.staff.id)
+        except NotAllowed:
+            await refuse(update, context)
+            return
+        except NoteLocked:
+            await show(update, has_note_screen(context.t))
+            return
+        await handler(update, context, appointment)
+
+    return guarded
+
+
 @on(NOTE)
-@requires(STAFF)
-async def on_pick(update: Update, context: HomevisitContext) -> None:
+@unwritten_visit
+async def on_pick(update: Update, context: HomevisitContext, appointment) -> None:
     """Ask how the visit went."""
-    try:
-        appointment = await notes.may_write(context.session, context.press.appointment, context.who.staff.id)
-    except NotAllowed:
-        await refuse(update, context)
-        return
-    except NoteLocked:
-        await show(update, has_note_screen(context.t))
-        return
     await show(update, outcome_screen(context.t, appointment))
 
 
 @on(NOTE_OUTCOME)
-@requires(STAFF)
-async def on_outcome(update: Update, context: HomevisitContext) -> None:
+@unwritten_visit
+async def on_outcome(update: Update, context: HomevisitContext, appointment) -> None:
     press = context.press
-    try:
-        await notes.may_write(context.session, press.appointment, context.who.staff.id)
-    except NotAllowed:
-        await refuse(update, context)
-        return
-    except NoteLocked:
-        await show(update, has_note_screen(context.t))
-        return
     if press.outcome == "not_home":
         await notes.save(context.session, press.appointment, context.who.staff.id, "not_home", {}, [],
                          context.runtime.clock.now())
@@ -108,20 +114,18 @@ async def _keep(context: HomevisitContext, step: str, draft: dict) -> None:
     await dialog_state.put(context.session, context.who.account_id, "note", step, draft, context.runtime.clock.now())
 
 
-async def _draft(context: HomevisitContext) -> dict | None:
-    """The draft of the pressed button's appointment, if that is the one being written."""
-    state = await dialog_state.get(context.session, context.who.account_id, context.runtime.clock.now())
-    if state is None or state.flow != "note" or state.data.get("appointment") != context.press.appointment:
-        return None
-    return dict(state.data)
+def _this_visit(draft: dict, press) -> bool:
+    """A note button acts on the draft of the appointment it names, the one being written."""
+    return draft.get("appointment") == press.appointment
+
+
+this_note = with_draft("note", same=_this_visit)
 
 
 @on(NOTE_SKIP)
-async def on_skip(update: Update, context: HomevisitContext) -> None:
-    draft = await _draft(context)
-    if draft is None or draft["index"] != context.press.index:
-        await show(update, question_gone_screen(context.t))
-        return
+@with_draft("note", same=lambda draft, press: _this_visit(draft, press) and draft["index"] == press.index,
+            missing=question_gone_screen)
+async def on_skip(update: Update, context: HomevisitContext, draft: dict) -> None:
     draft["index"] += 1
     await _ask(update, context, draft)
 
@@ -155,14 +159,11 @@ async def _follow_up_menu(update: Update, context: HomevisitContext, draft: dict
 
 
 @on(NOTE_FOLLOW_UP)
-async def on_follow_up(update: Update, context: HomevisitContext) -> None:
+@this_note
+async def on_follow_up(update: Update, context: HomevisitContext, draft: dict) -> None:
     """Tick a follow-up (then ask for an optional line), or untick one that is ticked
     already; pressed twice in a row, it is asked about once."""
-    draft = await _draft(context)
     kind = context.press.kind
-    if draft is None:
-        await refuse(update, context)
-        return
     if draft.get("fu_kind") == kind:  # a double tap: the question is on the screen already
         await update.callback_query.answer()
         return
@@ -177,34 +178,25 @@ async def on_follow_up(update: Update, context: HomevisitContext) -> None:
 
 
 @on(NOTE_NO_LINE)
-async def on_follow_up_plain(update: Update, context: HomevisitContext) -> None:
+@this_note
+async def on_follow_up_plain(update: Update, context: HomevisitContext, draft: dict) -> None:
     """The ticked follow-up without a line (pressed twice: the menu, once)."""
-    draft = await _draft(context)
-    if draft is None:
-        await refuse(update, context)
-        return
     if "fu_kind" in draft:
         draft["follow_ups"] = [*draft["follow_ups"], [draft.pop("fu_kind"), None]]
     await _follow_up_menu(update, context, draft, edit=True)
 
 
 @on(NOTE_DONE)
-async def on_done(update: Update, context: HomevisitContext) -> None:
+@this_note
+async def on_done(update: Update, context: HomevisitContext, draft: dict) -> None:
     """The summary, with save."""
-    draft = await _draft(context)
-    if draft is None:
-        await refuse(update, context)
-        return
     await show(update, draft_summary_screen(context.t, context.runtime.questions, draft))
 
 
 @on(NOTE_SAVE)
 @requires(STAFF)
-async def on_save(update: Update, context: HomevisitContext) -> None:
-    draft = await _draft(context)
-    if draft is None:
-        await refuse(update, context)
-        return
+@this_note
+async def on_save(update: Update, context: HomevisitContext, draft: dict) -> None:
     try:
         await notes.save(context.session, draft["appointment"], context.who.staff.id, draft["outcome"],
                          draft["answers"], [tuple(f) for f in draft["follow_ups"]], context.runtime.clock.now())

@@ -10,7 +10,6 @@ from telegram import Update
 
 from bot.buttons import on
 from bot.context import HomevisitContext
-from bot.dialogs import state as dialog_state
 from bot.handlers.guards import COORDINATOR, requires
 from bot.replies import put, reply, show
 from bot.screens.keyboard import Screen
@@ -42,7 +41,7 @@ from bot.screens.period import (
     stopped_screen,
     visit_screen,
 )
-from bot.services import invitations, periods
+from bot.services import dialog_state, invitations, periods
 from bot.services.errors import RuleError
 from bot.services.periods import PeriodDraft
 from db.models import DialogState

@@ -9,9 +9,9 @@ from telegram import Update
 
 from bot.context import HomevisitContext
 from bot.dialogs import announce, booking, note, period
-from bot.dialogs import state as dialog_state
 from bot.handlers import fallback
 from bot.handlers.guards import COORDINATOR, GUARDIAN, STAFF, Role
+from bot.services import dialog_state
 from db.models import DialogState
 
 MAX_TEXT = 2000  # longer text is never an answer to a question of ours (a note answer aside)

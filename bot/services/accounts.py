@@ -132,6 +132,12 @@ async def identify(session: AsyncSession, account: Account) -> Identity:
 # we missed)? Asked in the same round trip as the identity.
 _HANDLED = exists().where(ProcessedUpdate.update_id == bindparam("update_id"))
 
+async def language_of(session: AsyncSession, account_id: int, default: str) -> str:
+    """The language this account's person reads (for messages not answering an update)."""
+    account = await session.get(Account, account_id)
+    return (await identify(session, account)).language(default) if account is not None else default
+
+
 # Every update starts with this query: built once, with bound parameters, and read as
 # plain rows (no ORM objects), because it runs for every button press and message.
 _IDENTITY = (

@@ -75,6 +75,19 @@ async def _household_turn(session: AsyncSession, invitation_id: int, guardian_id
     return invitation, guardian
 
 
+async def _open_turn(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...],
+                     expected_version: int | None) -> tuple[Invitation, Guardian, VisitPeriod] | Outcome:
+    """`_household_turn` while the period is open; else the Outcome to return (stale, closed)."""
+    invitation, guardian = await _household_turn(session, invitation_id, guardian_ids, expected_version)
+    if invitation is None:
+        return Outcome("stale", invitation_id=invitation_id)
+    period = await _open_period(session, invitation)
+    if period is None:
+        await release(session)
+        return Outcome("closed", invitation_id=invitation_id)
+    return invitation, guardian, period
+
+
 async def _households_appointment(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...]
                                   ) -> tuple[Appointment, Invitation, Guardian]:
     """A guardian acts on their household's appointment: check who they are, take the
@@ -116,6 +129,14 @@ async def cancel_appointment(session: AsyncSession, appointment: Appointment, by
     await end_appointment(session, appointment, "cancelled", now)
 
 
+async def reopen(session: AsyncSession, appointment: Appointment, invitation: Invitation, by: str,
+                 reason: str | None, now: datetime) -> None:
+    """The visit is cancelled and the household may choose again (a new version of the invitation)."""
+    await cancel_appointment(session, appointment, by, reason, now)
+    invitation.status = InvitationStatus.PENDING
+    invitation.version += 1
+
+
 async def _tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
     teacher = await session.get(Staff, invitation.teacher_id)
     enqueue(session, school_id=invitation.school_id, account_id=teacher.account_id if teacher else None,
@@ -145,13 +166,10 @@ async def request_slot(
     """Ask for a visit at `start`. Replaces the household's own earlier request or visit."""
     if venue not in VENUES:
         raise NotAllowed
-    invitation, guardian = await _household_turn(session, invitation_id, guardian_ids, expected_version)
-    if invitation is None:
-        return Outcome("stale", invitation_id=invitation_id)
-    period = await _open_period(session, invitation)
-    if period is None:
-        await release(session)
-        return Outcome("closed", invitation_id=invitation_id)
+    turn = await _open_turn(session, invitation_id, guardian_ids, expected_version)
+    if isinstance(turn, Outcome):
+        return turn
+    invitation, guardian, period = turn
     previous = await live_appointment(session, invitation.id)
     slot = await availability.is_free(session, period, invitation.teacher_id, start, now,
                                       ignore_appointment=previous.id if previous else None)
@@ -195,12 +213,10 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
     """'Not this year': respected, told to the teacher, never nagged about again."""
     if reason is not None and reason not in DECLINE_REASONS:
         raise NotAllowed
-    invitation, guardian = await _household_turn(session, invitation_id, guardian_ids, expected_version)
-    if invitation is None:
-        return Outcome("stale", invitation_id=invitation_id)
-    if await _open_period(session, invitation) is None:
-        await release(session)
-        return Outcome("closed", invitation_id=invitation_id)
+    turn = await _open_turn(session, invitation_id, guardian_ids, expected_version)
+    if isinstance(turn, Outcome):
+        return turn
+    invitation, guardian, _ = turn
     already = invitation.status == InvitationStatus.DECLINED
     previous = await live_appointment(session, invitation.id)
     if previous is not None:
@@ -223,12 +239,10 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
                           now: datetime, *, expected_version: int | None = None) -> Outcome:
     """None of the offered times fits: the teacher is asked to add times or to call."""
     # Under the teacher's lock: a request of the other guardian must not interleave.
-    invitation, guardian = await _household_turn(session, invitation_id, guardian_ids, expected_version)
-    if invitation is None:
-        return Outcome("stale", invitation_id=invitation_id)
-    if await _open_period(session, invitation) is None:
-        await release(session)
-        return Outcome("closed", invitation_id=invitation_id)
+    turn = await _open_turn(session, invitation_id, guardian_ids, expected_version)
+    if isinstance(turn, Outcome):
+        return turn
+    invitation, guardian, _ = turn
     if invitation.status in ("requested", "booked", "declined"):
         await release(session)
         return Outcome("stale", invitation_id=invitation_id)
@@ -249,9 +263,7 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
     if appointment.status not in ACTIVE_APPOINTMENT_STATES:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
-    await cancel_appointment(session, appointment, "guardian", None, now)
-    invitation.status = InvitationStatus.PENDING
-    invitation.version += 1
+    await reopen(session, appointment, invitation, "guardian", None, now)
     await _tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
     await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=guardian.id)
@@ -364,9 +376,7 @@ async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_
     if appointment.status not in ACTIVE_APPOINTMENT_STATES:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
-    await cancel_appointment(session, appointment, "teacher", reason, now)
-    invitation.status = InvitationStatus.PENDING
-    invitation.version += 1
+    await reopen(session, appointment, invitation, "teacher", reason, now)
     await _tell_household(session, invitation, "cancelled_by_teacher", {"appointment": appointment.id}, now)
     await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.accounts import identify
+from bot.services.accounts import language_of
 from bot.services.errors import RuleError
 from bot.services.outbox import enqueue
 from db.models import (
@@ -219,5 +219,5 @@ async def progress_message(session: AsyncSession, broadcast_id: int, default_lan
     account = await session.get(Account, broadcast.progress_account_id)
     if account is None:
         return None
-    language = (await identify(session, account)).language(default_language)
+    language = await language_of(session, account.id, default_language)
     return ProgressMessage(account.chat_id, broadcast.progress_message_id, language)

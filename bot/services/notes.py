@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.booking import cancel_appointment
+from bot.services.booking import reopen
 from bot.services.invitations import NotAllowed, household_guardians, view
 from bot.services.outbox import enqueue, enqueue_once
 from db.models import (
@@ -23,7 +23,6 @@ from db.models import (
     AuditEntry,
     FollowUp,
     Invitation,
-    InvitationStatus,
     Note,
     Staff,
 )
@@ -115,9 +114,7 @@ async def save(
     elif outcome == "by_phone":
         appointment.venue, appointment.place = "phone", None
     elif outcome == "not_home":
-        await cancel_appointment(session, appointment, "teacher", "not_home", now)
-        invitation.status = InvitationStatus.PENDING
-        invitation.version += 1
+        await reopen(session, appointment, invitation, "teacher", "not_home", now)
         for guardian in await household_guardians(session, invitation.household_id):
             enqueue(session, school_id=appointment.school_id, account_id=guardian.account_id, kind="missed_visit",
                     payload={"appointment": appointment.id, "guardian": guardian.id}, due_at=now, now=now)
