@@ -228,8 +228,9 @@ async def _invite_links(settings: Settings, args) -> int:
             writer = csv.writer(out)
             writer.writerow(["role", "name", "pupils", "household_id", "language", "link"])
             for link in links:
-                writer.writerow([safe(cell) for cell in (link.role, link.name, "; ".join(link.pupils), link.household_id,
-                                                         link.language, deep_link(username, link.token))])
+                cells = (link.role, link.name, "; ".join(link.pupils), link.household_id, link.language,
+                         deep_link(username, link.token))
+                writer.writerow([safe(cell) for cell in cells])
         else:
             for link in links:
                 about = f" (household {link.household_id}: {', '.join(link.pupils)})" if link.role == "guardian" else ""

@@ -243,7 +243,8 @@ async def after_visit(session, rt, t, payload) -> Rendered | None:
 
 async def note_missing(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
-    if appointment is None or appointment.status != AppointmentStatus.CONFIRMED or await notes.has_note(session, appointment.id):
+    if (appointment is None or appointment.status != AppointmentStatus.CONFIRMED
+            or await notes.has_note(session, appointment.id)):
         return None
     return _r(prompt_screen(t, children_phrase(t, v), appointment.starts_at, appointment.id, again=True))
 
@@ -271,7 +272,8 @@ async def follow_ups_weekly(session, rt, t, payload) -> Rendered | None:
 async def morning_overview(session, rt, t, payload) -> Rendered | None:
     day = date.fromisoformat(payload["day"])
     items = [i for i in await booking.agenda(session, payload["teacher"], rt.clock.now() - timedelta(hours=12))
-             if i.appointment.status == AppointmentStatus.CONFIRMED and i.appointment.starts_at.astimezone(t.tz).date() == day]
+             if i.appointment.status == AppointmentStatus.CONFIRMED
+             and i.appointment.starts_at.astimezone(t.tz).date() == day]
     if not items:
         return None
     lines = [t.ngettext("☀️ Goedemorgen! Vandaag heb je {count} huisbezoek:",

@@ -132,7 +132,8 @@ class Dispatcher:
             select(OutboxMessage.id)
             .where(or_(
                 and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
-                and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),  # a dead worker's
+                # a dead worker's:
+                and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
             ))
             # Personal messages first: a teacher's request does not wait behind a broadcast.
             .order_by(OutboxMessage.broadcast_id.is_not(None), OutboxMessage.due_at, OutboxMessage.id)
@@ -154,7 +155,8 @@ class Dispatcher:
             result = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(due.scalar_subquery()))
-                .values(status=OutboxStatus.SENDING, claimed_until=now + self.lease, attempts=OutboxMessage.attempts + 1)
+                .values(status=OutboxStatus.SENDING, claimed_until=now + self.lease,
+                        attempts=OutboxMessage.attempts + 1)
                 .returning(OutboxMessage.id, OutboxMessage.account_id, OutboxMessage.due_at)
                 .execution_options(synchronize_session=False)
             )
@@ -257,7 +259,8 @@ class Dispatcher:
             values["due_at"] = result.due_at
         async with self.rt.sessionmaker() as session:
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
                 .values(**values).execution_options(synchronize_session=False))
             if result.blocked_account is not None:
                 await session.execute(update(Account).where(Account.id == result.blocked_account)

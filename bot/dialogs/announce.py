@@ -44,7 +44,8 @@ async def start(update: Update, context: HomevisitContext) -> None:
     if await periods.current_period(context.session, context.runtime.school_id) is None:
         await reply(update, no_period_screen(context.t))
         return
-    await reply(update, audience_screen(context.t, await broadcasts.classes(context.session, context.runtime.school_id)))
+    classes = await broadcasts.classes(context.session, context.runtime.school_id)
+    await reply(update, audience_screen(context.t, classes))
 
 
 async def _menu(context: HomevisitContext, draft: dict, lead: str = "") -> Screen:

@@ -22,4 +22,5 @@ def kept_screen(t: Translator) -> Screen:
 
 
 def forgotten_screen(t: Translator) -> Screen:
-    return Screen(t._("Gedaan. We hebben je gegevens weggehaald. Je krijgt geen berichten meer. Dag, en het allerbeste!"))
+    return Screen(t._("Gedaan. We hebben je gegevens weggehaald. Je krijgt geen berichten meer. "
+                      "Dag, en het allerbeste!"))

@@ -103,7 +103,8 @@ async def _households_appointment(session: AsyncSession, appointment_id: int, gu
     return appointment, invitation, guardian
 
 
-async def end_appointment(session: AsyncSession, appointment: Appointment, status: str, now: datetime) -> None:
+async def end_appointment(session: AsyncSession, appointment: Appointment, status: AppointmentStatus,
+                          now: datetime) -> None:
     """The appointment no longer holds (`cancelled`, or `replaced` by a new time): its time
     is free again and its reminders are dropped. The caller tells whoever must hear, then
     calls `withdraw_from_calendars`."""
@@ -126,7 +127,7 @@ async def cancel_appointment(session: AsyncSession, appointment: Appointment, by
     the invitation and tells whoever must hear."""
     appointment.cancelled_by = by
     appointment.cancel_reason = reason
-    await end_appointment(session, appointment, "cancelled", now)
+    await end_appointment(session, appointment, AppointmentStatus.CANCELLED, now)
 
 
 async def reopen(session: AsyncSession, appointment: Appointment, invitation: Invitation, by: str,
@@ -177,11 +178,12 @@ async def request_slot(
         await release(session)
         return Outcome("slot_taken", invitation_id=invitation_id)
     if previous is not None:
-        await end_appointment(session, previous, "replaced", now)
+        await end_appointment(session, previous, AppointmentStatus.REPLACED, now)
         await session.flush()
     appointment = Appointment(
         school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=invitation.teacher_id,
-        starts_at=slot.starts_at, ends_at=slot.ends_at, venue=venue, place=(place or None), status=AppointmentStatus.REQUESTED,
+        starts_at=slot.starts_at, ends_at=slot.ends_at, venue=venue, place=(place or None),
+        status=AppointmentStatus.REQUESTED,
         requested_by=guardian.id, created_at=now, updated_at=now,
     )
     session.add(appointment)
@@ -243,7 +245,7 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
     if isinstance(turn, Outcome):
         return turn
     invitation, guardian, _ = turn
-    if invitation.status in ("requested", "booked", "declined"):
+    if invitation.status in (InvitationStatus.REQUESTED, InvitationStatus.BOOKED, InvitationStatus.DECLINED):
         await release(session)
         return Outcome("stale", invitation_id=invitation_id)
     first = invitation.status != InvitationStatus.NO_FIT
@@ -346,7 +348,7 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
     if slot is None:
         await release(session)
         return Outcome("slot_taken", appointment_id, invitation.id)
-    await end_appointment(session, appointment, "replaced", now)
+    await end_appointment(session, appointment, AppointmentStatus.REPLACED, now)
     await session.flush()
     proposal = Appointment(
         school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=teacher_id,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.accounts import language_of
 from bot.services.errors import RuleError
-from bot.services.outbox import enqueue
+from bot.services.outbox import BLOCKED, enqueue
 from db.models import (
     Account,
     Broadcast,
@@ -96,7 +96,8 @@ async def create(
     """Queue one announcement per recipient, all in one transaction."""
     extra = {lang: " ".join(text.split())[:MAX_EXTRA] for lang, text in extra.items() if text and text.strip()}
     who = await audience(session, school_id, kind, class_id)
-    broadcast = Broadcast(school_id=school_id, audience=kind, class_id=class_id, extra=extra, status=BroadcastStatus.SENDING,
+    broadcast = Broadcast(school_id=school_id, audience=kind, class_id=class_id, extra=extra,
+                          status=BroadcastStatus.SENDING,
                           created_by=created_by, progress_account_id=progress_account_id,
                           not_linked={**who.not_linked, TOTAL: who.not_linked_people}, created_at=now)
     session.add(broadcast)
@@ -141,7 +142,7 @@ async def report(session: AsyncSession, broadcast_id: int) -> Report:
         .where(OutboxMessage.broadcast_id == broadcast_id)
     )
     for status, error, payload in rows.all():
-        bucket = ("sent" if status in ("sent", "skipped") else "blocked" if error == "blocked"
+        bucket = ("sent" if status in (OutboxStatus.SENT, OutboxStatus.SKIPPED) else "blocked" if error == BLOCKED
                   else "failed" if status == OutboxStatus.FAILED else "waiting")
         setattr(total, bucket, getattr(total, bucket) + 1)
         for name in payload.get("classes", ()):

@@ -16,6 +16,7 @@ from db.models import (
     Guardian,
     Household,
     Invitation,
+    InvitationStatus,
     PeriodStatus,
     Pupil,
     SchoolClass,
@@ -75,7 +76,7 @@ async def send_invitations(session: AsyncSession, period: VisitPeriod, now: date
         if (household_id, teacher_id) in existing:
             continue
         invitation = Invitation(school_id=period.school_id, period_id=period.id, household_id=household_id,
-                                teacher_id=teacher_id, status="pending", created_at=now, version=1)
+                                teacher_id=teacher_id, status=InvitationStatus.PENDING, created_at=now, version=1)
         session.add(invitation)
         created.append(invitation)
     await session.flush()

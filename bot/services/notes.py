@@ -53,7 +53,8 @@ class VisitItem:
 async def visits_to_note(session: AsyncSession, teacher_id: int, now: datetime) -> list[VisitItem]:
     """The teacher's visits that started (or start within the hour), today's first, then recent."""
     rows = (await session.scalars(
-        select(Appointment).where(Appointment.teacher_id == teacher_id, Appointment.status == AppointmentStatus.CONFIRMED,
+        select(Appointment).where(Appointment.teacher_id == teacher_id,
+                                  Appointment.status == AppointmentStatus.CONFIRMED,
                                   Appointment.starts_at <= now + timedelta(hours=1),
                                   Appointment.starts_at >= now - RECENT)
         .order_by(Appointment.starts_at.desc())

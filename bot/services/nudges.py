@@ -47,7 +47,8 @@ async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladd
     steps = [(0, lambda i, since: since <= now - timedelta(days=ladder.first_after_days)),
              (1, lambda i, since: i.last_nudged_at is not None
               and max(i.last_nudged_at, since) <= now - timedelta(days=ladder.second_after_days))]
-    candidates = await _with_silence(session, Invitation.school_id == school_id, Invitation.status == InvitationStatus.PENDING,
+    candidates = await _with_silence(session, Invitation.school_id == school_id,
+                                     Invitation.status == InvitationStatus.PENDING,
                                      Invitation.nudges_sent < 2, VisitPeriod.last_day >= today)
     reachable = await _reachable_households(session, {i.household_id for i, _ in candidates})
     for invitation, since in candidates:
@@ -58,7 +59,8 @@ async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladd
                 continue
             claimed = await session.execute(
                 update(Invitation)
-                .where(Invitation.id == invitation.id, Invitation.nudges_sent == sent, Invitation.status == InvitationStatus.PENDING)
+                .where(Invitation.id == invitation.id, Invitation.nudges_sent == sent,
+                       Invitation.status == InvitationStatus.PENDING)
                 .values(nudges_sent=sent + 1, last_nudged_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -134,7 +136,7 @@ async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
     """The households this teacher should phone: silent after two nudges, never on
     Telegram, unreachable there (blocked), or no offered time fits."""
     rows = await _with_silence(session, Invitation.teacher_id == teacher_id,
-                               Invitation.status.in_(("pending", "no_fit")))
+                               Invitation.status.in_((InvitationStatus.PENDING, InvitationStatus.NO_FIT)))
     invitations = [invitation for invitation, _ in rows]
     since = {invitation.id: silent for invitation, silent in rows}
     if not invitations:

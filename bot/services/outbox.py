@@ -43,7 +43,8 @@ async def enqueue_once(
     if account_id is None:
         return False
     inserted = await insert_or_ignore(session, OutboxMessage.__table__, dict(
-        school_id=school_id, account_id=account_id, kind=kind, payload=payload, due_at=due_at, status=OutboxStatus.PENDING,
+        school_id=school_id, account_id=account_id, kind=kind, payload=payload, due_at=due_at,
+        status=OutboxStatus.PENDING,
         attempts=0, created_at=now, quiet=quiet, dedupe_key=dedupe_key, appointment_id=appointment_id),
         on=("dedupe_key",))
     if inserted:

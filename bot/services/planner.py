@@ -60,6 +60,7 @@ async def purge_strangers(session: AsyncSession, now: datetime) -> int:
     """Delete the accounts of people who never linked to a guardian or a staff member."""
     linked = (exists().where(Guardian.account_id == Account.id)) | (exists().where(Staff.account_id == Account.id))
     result = await session.execute(
-        delete(Account).where(~linked, Account.updated_at < now - KEEP_STRANGERS, Account.created_at < now - KEEP_STRANGERS)
+        delete(Account)
+        .where(~linked, Account.updated_at < now - KEEP_STRANGERS, Account.created_at < now - KEEP_STRANGERS)
         .execution_options(synchronize_session=False))
     return result.rowcount
