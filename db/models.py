@@ -247,9 +247,20 @@ class OutboxStatus(StrEnum):
     SKIPPED = "skipped"  # the news was stale when its turn came
 
 
-def _one_of(enum: type[StrEnum]) -> str:
+class Channel(StrEnum):
+    """How a family was reached, or how an answer came: in the bot, or the teacher
+    recording what was agreed by phone, at the door or by a letter sent back."""
+
+    BOT = "bot"
+    PHONE = "phone"
+    DOOR = "door"
+    LETTER = "letter"
+    WEB = "web"
+
+
+def _one_of(enum: type[StrEnum], column: str = "status") -> str:
     """A CHECK constraint's condition: the column holds one of the enum's values."""
-    return "status IN (" + ", ".join(f"'{member.value}'" for member in enum) + ")"
+    return f"{column} IN (" + ", ".join(f"'{member.value}'" for member in enum) + ")"
 
 
 class VisitPeriod(Base):
@@ -297,6 +308,7 @@ class Invitation(Base):
     __table_args__ = (
         UniqueConstraint("period_id", "household_id", "teacher_id", name="uq_invitations_period_household_teacher"),
         CheckConstraint(_one_of(InvitationStatus), name="status"),
+        CheckConstraint(_one_of(Channel, "reached_by"), name="reached_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -317,6 +329,8 @@ class Invitation(Base):
     # The visit's UID in calendars (RFC 5545): one per invitation, kept when the visit moves,
     # random so that no two schools or deployments ever share one.
     calendar_uid: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: f"{uuid.uuid4()}@homevisit")
+    # How the household's last answer came (None: nobody has reached them yet).
+    reached_by: Mapped[str | None] = mapped_column(String(8))
 
 
 VENUES = ("home", "school", "park", "cafe", "phone")
@@ -329,6 +343,7 @@ class Appointment(Base):
     __tablename__ = "appointments"
     __table_args__ = (
         CheckConstraint(_one_of(AppointmentStatus), name="status"),
+        CheckConstraint(_one_of(Channel, "channel"), name="channel"),
         CheckConstraint("venue IN ('home', 'school', 'park', 'cafe', 'phone')", name="venue"),
         # A slot can be taken once: the database refuses a second live appointment
         # of one teacher at the same start, whatever the Python code does.
@@ -359,6 +374,20 @@ class Appointment(Base):
     # When the visit was fixed (the family was sent its calendar file): a visit that was
     # confirmed and then no longer holds is withdrawn from calendars.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How it was arranged: in the bot, or recorded by the teacher (phone, door, letter).
+    channel: Mapped[str] = mapped_column(String(8), default=Channel.BOT, server_default=Channel.BOT.value)
+
+
+class CallAttempt(Base):
+    """The teacher phoned the family and nobody answered."""
+
+    __tablename__ = "call_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DialogState(Base):

@@ -30,6 +30,7 @@ from db.models import (
     VENUES,
     Appointment,
     AppointmentStatus,
+    Channel,
     Guardian,
     Invitation,
     InvitationStatus,
@@ -118,7 +119,7 @@ async def withdraw_from_calendars(session: AsyncSession, appointment: Appointmen
     """A visit the family had in its calendar (it was confirmed, and is still to come) is
     taken out of it: a cancelling calendar file, after the message that tells why."""
     if appointment is not None and appointment.confirmed_at is not None and appointment.starts_at > now:
-        await _tell_household(session, invitation, "calendar_cancel", {"appointment": appointment.id}, now)
+        await tell_household(session, invitation, "calendar_cancel", {"appointment": appointment.id}, now)
 
 
 async def cancel_appointment(session: AsyncSession, appointment: Appointment, by: str, reason: str | None,
@@ -138,13 +139,13 @@ async def reopen(session: AsyncSession, appointment: Appointment, invitation: In
     invitation.version += 1
 
 
-async def _tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
+async def tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
     teacher = await session.get(Staff, invitation.teacher_id)
     enqueue(session, school_id=invitation.school_id, account_id=teacher.account_id if teacher else None,
             kind=kind, payload=payload, due_at=now, now=now)
 
 
-async def _tell_household(session, invitation: Invitation, kind: str, payload: dict, now: datetime,
+async def tell_household(session, invitation: Invitation, kind: str, payload: dict, now: datetime,
                           *, except_guardian: int | None = None) -> None:
     for guardian in await household_guardians(session, invitation.household_id):
         if guardian.id == except_guardian:
@@ -190,6 +191,7 @@ async def request_slot(
     invitation.status = InvitationStatus.REQUESTED
     invitation.decline_reason = None
     invitation.answered_by = guardian.id
+    invitation.reached_by = Channel.BOT
     invitation.answered_at = now
     invitation.version += 1
     try:
@@ -198,8 +200,8 @@ async def request_slot(
         await session.rollback()
         return Outcome("slot_taken", invitation_id=invitation_id)
     kind = "reschedule_request" if previous is not None else "request"
-    await _tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
-    await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
+    await tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
+    await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=guardian.id)
     await withdraw_from_calendars(session, previous, invitation, now)
     try:
@@ -226,11 +228,12 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
     invitation.status = InvitationStatus.DECLINED
     invitation.decline_reason = reason or invitation.decline_reason
     invitation.answered_by = guardian.id
+    invitation.reached_by = Channel.BOT
     invitation.answered_at = now
     invitation.version += 1
     if not already:
-        await _tell_teacher(session, invitation, "declined", {"invitation": invitation.id}, now)
-        await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
+        await tell_teacher(session, invitation, "declined", {"invitation": invitation.id}, now)
+        await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                               except_guardian=guardian.id)
     await withdraw_from_calendars(session, previous, invitation, now)
     await session.commit()
@@ -251,10 +254,11 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
     first = invitation.status != InvitationStatus.NO_FIT
     invitation.status = InvitationStatus.NO_FIT
     invitation.answered_by = guardian.id
+    invitation.reached_by = Channel.BOT
     invitation.answered_at = now
     invitation.version += 1
     if first:
-        await _tell_teacher(session, invitation, "no_fit", {"invitation": invitation.id}, now)
+        await tell_teacher(session, invitation, "no_fit", {"invitation": invitation.id}, now)
     await session.commit()
     return Outcome("no_fit", invitation_id=invitation.id)
 
@@ -266,8 +270,8 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     await reopen(session, appointment, invitation, "guardian", None, now)
-    await _tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
-    await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
+    await tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
+    await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=guardian.id)
     await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()
@@ -292,10 +296,11 @@ async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_i
         kind = "proposal_rejected"
     appointment.updated_at = now
     invitation.answered_by = guardian.id
+    invitation.reached_by = Channel.BOT
     invitation.answered_at = now
     invitation.version += 1
-    await _tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
-    await _tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
+    await tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
+    await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=guardian.id)
     await session.commit()
     return Outcome("accepted" if accept else "rejected", appointment_id, invitation.id)
@@ -328,7 +333,7 @@ async def confirm(session: AsyncSession, appointment_id: int, teacher_id: int, n
     appointment.updated_at = now
     invitation.status = InvitationStatus.BOOKED
     invitation.version += 1
-    await _tell_household(session, invitation, "confirmed", {"appointment": appointment.id}, now)
+    await tell_household(session, invitation, "confirmed", {"appointment": appointment.id}, now)
     await session.commit()
     return Outcome("confirmed", appointment_id, invitation.id)
 
@@ -364,7 +369,7 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
     except IntegrityError:
         await session.rollback()
         return Outcome("slot_taken", appointment_id, invitation_id)
-    await _tell_household(session, invitation, "proposal", {"appointment": proposal.id}, now)
+    await tell_household(session, invitation, "proposal", {"appointment": proposal.id}, now)
     await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()
     return Outcome("proposed", proposal.id, invitation.id)
@@ -379,7 +384,7 @@ async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     await reopen(session, appointment, invitation, "teacher", reason, now)
-    await _tell_household(session, invitation, "cancelled_by_teacher", {"appointment": appointment.id}, now)
+    await tell_household(session, invitation, "cancelled_by_teacher", {"appointment": appointment.id}, now)
     await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()
     return Outcome("cancelled", appointment_id, invitation.id)

@@ -1,4 +1,8 @@
-"""Coverage: was every pupil's family reached? Per class, for the school, per teacher."""
+"""Coverage: was every pupil's family reached, and how? Per class, for the school, per teacher.
+
+A household is reached when it answered, whatever the channel: in the bot, on the web page,
+or by phone, at the door or by letter as its teacher recorded. It is unreachable only when
+nobody has reached it yet and no guardian of it can be reached on Telegram."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -36,8 +40,10 @@ class Row:
     booked: int = 0  # a confirmed visit still to come
     visited: int = 0
     declined: int = 0
-    unreachable: int = 0  # no guardian reachable on Telegram
+    unreachable: int = 0  # not reached by any channel, and no guardian reachable on Telegram
     decline_reasons: Counter = field(default_factory=Counter)
+    reached: Counter = field(default_factory=Counter)  # households by the channel they answered on
+    visited_by: Counter = field(default_factory=Counter)  # visited households by how the visit was agreed
     pupils_visited: int = 0
     class_id: int | None = None  # None for the school's row
 
@@ -85,23 +91,23 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
     reachable = {h for h, a, blocked in guardians if a is not None and blocked is None}
 
     invitations: dict[tuple[int, int], Invitation] = {}
-    visited_inv: set[int] = set()
+    visited_inv: dict[int, str] = {}  # invitation: the channel its visit was agreed on
     planned_inv: set[int] = set()
     if period is not None:
         for inv in (await session.scalars(select(Invitation).where(Invitation.period_id == period.id))).all():
             invitations[(inv.household_id, inv.teacher_id)] = inv
         rows = (await session.execute(
-            select(Appointment.invitation_id, Appointment.status, Appointment.starts_at, Note.outcome)
+            select(Appointment.invitation_id, Appointment.status, Appointment.channel, Note.outcome)
             .join(Invitation, Invitation.id == Appointment.invitation_id)
             .outerjoin(Note, Note.appointment_id == Appointment.id)
             .where(Invitation.period_id == period.id)
         )).all()
-        for invitation_id, status, _starts, outcome in rows:
+        for invitation_id, status, channel, outcome in rows:
             if outcome in VISITED:
-                visited_inv.add(invitation_id)
+                visited_inv[invitation_id] = channel
             elif status == AppointmentStatus.CONFIRMED and outcome is None:
                 planned_inv.add(invitation_id)
-        planned_inv -= visited_inv
+        planned_inv -= set(visited_inv)
 
     def count(row: Row, pupil_ids: list[int], teacher_for) -> None:
         seen: dict[int, list[Invitation]] = defaultdict(list)
@@ -119,12 +125,17 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
         for household_id, invs in seen.items():
             row.households += 1
             row.linked += household_id in linked
-            row.unreachable += household_id not in reachable
+            reached_by = next((i.reached_by for i in invs if i.reached_by), None)
+            if reached_by:
+                row.reached[reached_by] += 1
+            row.unreachable += household_id not in reachable and reached_by is None
             if not invs:
                 continue
             row.invited += 1
-            if any(i.id in visited_inv for i in invs):
+            visited = [visited_inv[i.id] for i in invs if i.id in visited_inv]
+            if visited:
                 row.visited += 1
+                row.visited_by[visited[0]] += 1
             elif any(i.id in planned_inv for i in invs):
                 row.booked += 1
             elif all(i.status == InvitationStatus.DECLINED for i in invs):

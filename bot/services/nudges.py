@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.arrangements import unanswered_calls
 from bot.services.outbox import enqueue
 from db.models import (
     Account,
@@ -129,6 +130,7 @@ class CallEntry:
     children: tuple[str, ...]
     class_names: tuple[str, ...]
     guardians: tuple[CallGuardian, ...]
+    calls: tuple[datetime, ...] = ()  # the teacher's calls nobody answered
 
 
 async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
@@ -162,6 +164,7 @@ async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
         children[household_id].append((pupil, class_name))
 
     entries = []
+    calls = await unanswered_calls(session, [i.id for i in invitations])
     silent_since = now - timedelta(days=ladder.call_after_days)
     for invitation in invitations:
         people = guardians.get(invitation.household_id, [])
@@ -177,7 +180,8 @@ async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
         if reason:
             kids = children.get(invitation.household_id, [])
             entries.append(CallEntry(invitation.id, reason, tuple(k for k, _ in kids),
-                                     tuple(dict.fromkeys(c for _, c in kids)), tuple(people)))
+                                     tuple(dict.fromkeys(c for _, c in kids)), tuple(people),
+                                     tuple(calls.get(invitation.id, ()))))
     return entries
 
 
