@@ -23,6 +23,7 @@ from bot.dialogs import announce as announce_dialog
 from bot.dialogs import availability as availability_dialog
 from bot.dialogs import note as note_dialog
 from bot.dialogs import period as period_dialog
+from bot.dialogs import record as record_dialog
 from bot.dialogs import teacher as teacher_dialog
 from bot.handlers import (
     calendar,
@@ -75,6 +76,7 @@ def register_handlers(app: HomevisitApplication) -> None:
         (["availability", "tijden"], availability_dialog.start), ("agenda", teacher_dialog.agenda),
         (["calllist", "bellijst"], calllist.show), (["note", "notitie"], note_dialog.start),
         ("followups", note_dialog.follow_ups), (["calendar", "agendalink"], calendar.show_feed),
+        (["families", "gezinnen"], record_dialog.start),
         # The coordinator.
         ("period", period_dialog.start), ("invite", period_dialog.invite), ("announce", announce_dialog.start),
         ("coverage", coverage.show), ("notes", note_dialog.coordinator_notes),

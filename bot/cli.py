@@ -504,6 +504,7 @@ async def _report(settings: Settings, args) -> int:
     from bot.screens.coverage import coverage_text
     from bot.services.coverage import coverage
     from bot.services.periods import current_period
+    from db.models import Channel
 
     _check_writable(args.output)
     async with _database(settings) as (session, school_id, clock):
@@ -515,12 +516,14 @@ async def _report(settings: Settings, args) -> int:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["class", "pupils", "households", "linked", "invited", "booked", "visited", "declined",
-                     "unreachable", "share_pupils_visited", "decline_reasons"])
+                     "unreachable", "share_pupils_visited", "decline_reasons",
+                     *(f"reached_{c}" for c in Channel), *(f"visited_{c}" for c in Channel)])
     for row in [*report.classes, report.school]:
         writer.writerow([safe(cell) for cell in (
             row.name if row.name != "*" else "school", row.pupils, row.households, row.linked, row.invited,
             row.booked, row.visited, row.declined, row.unreachable, f"{row.share_visited:.3f}",
-            "; ".join(f"{k}={v}" for k, v in sorted(row.decline_reasons.items())))])
+            "; ".join(f"{k}={v}" for k, v in sorted(row.decline_reasons.items())),
+            *(row.reached[c] for c in Channel), *(row.visited_by[c] for c in Channel))])
     writer.writerow([])
     writer.writerow(["teacher", "visits_done", "visits_planned", "hours"])
     for teacher in report.teachers:

@@ -25,6 +25,7 @@ TEACHER: tuple[Command, ...] = (
     Command("availability", N_("Mijn tijden voor huisbezoeken")),
     Command("agenda", N_("Mijn huisbezoeken")),
     Command("calllist", N_("Gezinnen om even te bellen")),
+    Command("families", N_("Mijn gezinnen: vastleggen wat we afspraken")),
     Command("note", N_("Notitie na een huisbezoek")),
     Command("followups", N_("Open afspraken afvinken")),
     Command("calendar", N_("Mijn huisbezoeken in mijn agenda")),

@@ -4,31 +4,19 @@ right on both sides of the end of summer time (Sunday 25 October 2026)."""
 from __future__ import annotations
 
 import re
-import socket
 from datetime import date, datetime, timedelta, timezone
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.clock import MovableClock
 from bot.services.invitations import send_invitations
 from bot.services.periods import PeriodDraft, open_period
-from bot.web import build_web_app
-from db.session import make_engine
-from tests.conftest import make_settings
-from tests.databases import wipe
-from tests.harness import BotUnderTest
 from tests.seed import guardian_link, load_example_roster, staff_link
+from tests.web_setup import served_bot
 from tests.words import Words
 
 w = Words("nl")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -39,19 +27,8 @@ def module_clock(database_url) -> MovableClock:
 @pytest.fixture(scope="module")
 async def served(double, database_url, module_clock):
     """The bot, and its web server (calendar feeds) at PUBLIC_URL."""
-    engine = make_engine(database_url)
-    await wipe(engine)
-    await engine.dispose()
-    port = free_port()
-    under_test = BotUnderTest(double, make_settings(database_url, public_url=f"http://127.0.0.1:{port}"),
-                              module_clock)
-    await under_test.start()
-    runner = web.AppRunner(build_web_app(under_test.app, under_test.runtime))
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield under_test
-    await runner.cleanup()
-    await under_test.stop()
+    async with served_bot(double, database_url, module_clock) as under_test:
+        yield under_test
 
 
 def fields(ics: str) -> dict[str, list[str]]:

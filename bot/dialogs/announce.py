@@ -77,7 +77,7 @@ async def on_audience(update: Update, context: HomevisitContext) -> None:
     await show(update, await _menu(context, draft))
 
 
-with_announcement = with_draft("announce", missing=restart_screen)
+with_announcement = with_draft("announce", missing=lambda t, press: restart_screen(t))
 
 
 @on(ANNOUNCE_LINE)

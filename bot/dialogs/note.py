@@ -124,7 +124,7 @@ this_note = with_draft("note", same=_this_visit)
 
 @on(NOTE_SKIP)
 @with_draft("note", same=lambda draft, press: _this_visit(draft, press) and draft["index"] == press.index,
-            missing=question_gone_screen)
+            missing=lambda t, press: question_gone_screen(t))
 async def on_skip(update: Update, context: HomevisitContext, draft: dict) -> None:
     draft["index"] += 1
     await _ask(update, context, draft)

@@ -8,7 +8,7 @@ from typing import Awaitable, Callable
 from telegram import Update
 
 from bot.context import HomevisitContext
-from bot.dialogs import announce, booking, note, period
+from bot.dialogs import announce, booking, note, period, record
 from bot.handlers import fallback
 from bot.handlers.guards import COORDINATOR, GUARDIAN, STAFF, Role
 from bot.services import dialog_state
@@ -31,6 +31,7 @@ FLOWS = {
     "period": TextStep(COORDINATOR, None, period.on_text),
     "announce": TextStep(COORDINATOR, frozenset({"line"}), announce.on_text),
     "note": TextStep(STAFF, None, note.on_answer, voice=True, any_length=True),  # a note answer may be long
+    "record": TextStep(STAFF, frozenset({"place"}), record.on_place_typed),
 }
 
 

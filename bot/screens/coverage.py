@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from bot.buttons import Button, Page, Ref
 from bot.i18n import Translator
+from bot.screens.families import CHANNEL_ICONS, channel_phrase
 from bot.screens.keyboard import Screen, button, markup, rows
 from bot.screens.paging import page_screen, paginate
 from bot.screens.phrases import DECLINE_REASON_LABELS
 from bot.services.coverage import Coverage, Row, TeacherRow
+from db.models import Channel
 
 COVERAGE = Button("coverage", Page(), legacy="cvs")
 COVERAGE_CLASS = Button("coverage_class", Ref("class_"), legacy="cvc")
@@ -16,6 +18,9 @@ COVERAGE_TEACHERS = Button("coverage_teachers", Page(), legacy="cvt")
 COVERAGE_RETRY = Button("coverage_retry", legacy="cvr")
 
 CLASSES_PER_PAGE = 24  # a line and a button each
+# How families were reached, in this order; the web page only once it reached someone.
+CHANNELS = (Channel.BOT, Channel.PHONE, Channel.LETTER, Channel.DOOR, Channel.WEB)
+ALWAYS_SHOWN = (Channel.BOT, Channel.PHONE, Channel.LETTER, Channel.DOOR)
 LABEL_MAX = 40
 
 
@@ -31,7 +36,16 @@ def row_text(t: Translator, row: Row) -> str:
         reasons = ", ".join(f"{t._(DECLINE_REASON_LABELS[r]) if r in DECLINE_REASON_LABELS else no_reason} {n}"
                             for r, n in sorted(row.decline_reasons.items()))
         text += "\n  " + t._("Redenen voor nee: {reasons}").format(reasons=reasons)
+    text += "\n  " + t._("Bereikt: {channels}").format(channels=channel_counts(
+        t, row.reached, [c for c in CHANNELS if c in ALWAYS_SHOWN or row.reached[c]]))
+    if row.visited:
+        text += "\n  " + t._("Bezocht, zo afgesproken: {channels}").format(channels=channel_counts(
+            t, row.visited_by, [c for c in CHANNELS if row.visited_by[c]]))
     return text
+
+
+def channel_counts(t: Translator, counts, channels) -> str:
+    return " · ".join(f"{CHANNEL_ICONS[c]} {channel_phrase(t, c)} {counts[c]}" for c in channels)
 
 
 def coverage_text(t: Translator, report: Coverage) -> str:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from bot.buttons import Button, Day, OneOf, Page, Ref
 from bot.buttons import Slot as SlotField
 from bot.i18n import Translator
+from bot.screens.families import CHANNEL_ICONS, FAMILIES, channel_phrase
 from bot.screens.keyboard import Screen, button, markup, rows
 from bot.screens.paging import page_screen, paginate
 from bot.screens.phrases import (
@@ -18,7 +19,7 @@ from bot.screens.phrases import (
 from bot.services.booking import TEACHER_CANCEL_REASONS, AgendaItem
 from bot.services.invitations import InvitationView
 from bot.services.slots import Slot
-from db.models import Appointment
+from db.models import Appointment, Channel
 
 CONFIRM = Button("confirm", Ref("appointment"), legacy="tc")
 PROPOSE = Button("propose", Ref("appointment"), legacy="tp")
@@ -85,13 +86,16 @@ def agenda_line(t: Translator, item: AgendaItem) -> str:
     line = t._("{status} {time} {children} – {guardians} – {where}").format(
         status=STATUS_ICONS[a.status], time=t.time(a.starts_at), children=t.isolate(", ".join(item.children)),
         guardians=t.isolate(names), where=venue_phrase(t, a.venue, a.place, for_teacher=True))
+    if a.channel != Channel.BOT:  # agreed by phone, at the door, by letter
+        line += f" ({CHANNEL_ICONS[Channel(a.channel)]} {channel_phrase(t, a.channel)})"
     return line + (" – 📞 " + t.isolate(phones) if phones else "")
 
 
 def agenda_screen(t: Translator, items: list[AgendaItem], now: datetime, index: int) -> Screen:
     """The teacher's visits by day, a page at a time, a cancel button for each still to come."""
+    record = [button("✍️ " + t._("Iets vastleggen voor een gezin"), FAMILIES, 0)]
     if not items:
-        return Screen(t._("Er staan nog geen huisbezoeken in je agenda."))
+        return Screen(t._("Er staan nog geen huisbezoeken in je agenda."), markup(record))
     days = [t.day(i.appointment.starts_at.astimezone(t.tz).date()) for i in items]
     lines = [agenda_line(t, i) for i in items]
     # Sized with its day's heading: a page may start with any item.
@@ -110,7 +114,7 @@ def agenda_screen(t: Translator, items: list[AgendaItem], now: datetime, index: 
         count=len(items))
     legend = "\n" + t._("✅ bevestigd · ⏳ wacht op jou · 🔄 voorgesteld aan het gezin")
     return page_screen(t, header, body, page, AGENDA, separator="\n", footer=legend,
-                       buttons=rows(cancel_buttons, 1))
+                       buttons=[*rows(cancel_buttons, 1), record])
 
 
 def cancel_reasons_screen(t: Translator, appointment: Appointment) -> Screen:
