@@ -4,9 +4,9 @@
     @with_draft("note", same=lambda draft, press: draft["appointment"] == press.appointment)
     async def on_done(update, context, draft): ...
 
-The handler gets a copy of the draft (after what an outer guard passed on). When there is none (it went stale, or was finished
-in another chat message), or it is a draft for another object than the press names, the
-press is refused, or `missing(t, press)` is shown instead.
+The handler gets a copy of the draft (after what an outer guard passed on). When there is
+none (it went stale, or was finished in another chat message), or it is a draft for another
+object than the press names, the press is refused, or `missing(t, press)` is shown instead.
 """
 from __future__ import annotations
 
