@@ -34,6 +34,7 @@ from bot.handlers import (
     guard,
     identity,
     language,
+    letters,
     membership,
     start,
     text,
@@ -80,6 +81,7 @@ def register_handlers(app: HomevisitApplication) -> None:
         # The coordinator.
         ("period", period_dialog.start), ("invite", period_dialog.invite), ("announce", announce_dialog.start),
         ("coverage", coverage.show), ("notes", note_dialog.coordinator_notes),
+        (["letters", "brieven"], letters.start),
     ]:
         app.add_handler(CommandHandler(names, handler, filters=private))
     # Every button, to the handler marked `@on(KIND)` for it (the modules above are imported).

@@ -50,6 +50,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "text"], default="text", help="output format (default: text)")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
+    p = sub.add_parser("letters", help="printable invitation letters (PDF) for households without Telegram",
+                       description="Write a PDF with one A4 page per household that has not linked Telegram "
+                       "(no guardian of it has): in the household's language with the Dutch text beneath, naming "
+                       "the children and their teachers, the visit period, a QR code and the household's personal "
+                       "link, and what to do without a smartphone (SCHOOL_PHONE). Each letter gets a fresh link "
+                       "for the household's first guardian without Telegram; older unused links of these "
+                       "guardians stop working. Needs an open visit period and Debian's fonts-noto-core.")
+    p.add_argument("--class", dest="class_name", metavar="NAME",
+                   help="only the households of this class's pupils, e.g. 'Groep 5'")
+    p.add_argument("--household", metavar="ID", help="only this household (the roster's household_id)")
+    p.add_argument("--all", dest="everyone", action="store_true",
+                   help="every household, also those already on Telegram")
+    p.add_argument("--output", type=Path, required=True, metavar="FILE", help="the PDF to write, e.g. letters.pdf")
+
     p = sub.add_parser("open-period", help="open the visit period",
                        description="Open the school's visit period (one at a time). Teachers then add their times "
                        "with /availability in the bot.")
@@ -240,6 +254,40 @@ async def _invite_links(settings: Settings, args) -> int:
             out.close()
     print(f"{len(links)} links issued; each works once, for {settings.invite_days_valid} days. "
           "Older unused links of the same people no longer work.", file=sys.stderr)
+    return 0
+
+
+async def _letters(settings: Settings, args) -> int:
+    from bot.documents.letters import FontsMissing, find_fonts, render_letters
+    from bot.i18n import Catalogs
+    from bot.services.errors import RuleError
+    from bot.services.letters import find_class, prepare_letters
+
+    try:
+        fonts = find_fonts()
+    except FontsMissing as exc:
+        raise CommandError(str(exc)) from None
+    username = await _bot_username(settings)
+    _check_writable(args.output)
+    days = settings.invite_days_valid
+    async with _database(settings) as (session, school_id, clock):
+        try:
+            class_id = await find_class(session, school_id, args.class_name) if args.class_name else None
+            batch = await prepare_letters(session, school_id, default_language=settings.default_language,
+                                          now=clock.now(), valid_for=timedelta(days=days), class_id=class_id,
+                                          household=args.household, everyone=args.everyone)
+        except RuleError as exc:
+            raise CommandError(f"{exc}; no letters were written") from None
+    pdf = render_letters(batch, catalogs=Catalogs(), tz=settings.tz, school=settings.school_name,
+                         phone=settings.school_phone, bot_username=username, fonts=fonts)
+    try:
+        args.output.write_bytes(pdf)
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.output}: {exc.strerror}") from None
+    count = len(batch.letters)
+    print(f"{count} letter{'' if count == 1 else 's'} written to {args.output} (one A4 page per household)")
+    print(f"{batch.fresh_links} fresh link{'' if batch.fresh_links == 1 else 's'}, each working once for {days} days; "
+          "older unused links of these guardians no longer work")
     return 0
 
 
@@ -659,4 +707,5 @@ COMMANDS = {
     "import-roster": _import_roster,
     "add-staff": _add_staff,
     "invite-links": _invite_links,
+    "letters": _letters,
 }

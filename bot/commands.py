@@ -36,6 +36,7 @@ COORDINATOR: tuple[Command, ...] = (
     Command("announce", N_("Aankondiging aan ouders of leerkrachten")),
     Command("coverage", N_("Bereik per groep en voor de school")),
     Command("notes", N_("Notities lezen")),
+    Command("letters", N_("Brieven voor gezinnen zonder Telegram")),
 )
 
 

@@ -112,6 +112,7 @@ class Settings(BaseModel):
     database_url: DatabaseURL = DEFAULT_DATABASE_URL  # plain sqlite:// and postgresql:// get the async driver
     telegram_api_url: ApiURL = DEFAULT_API_URL  # the bot calls {telegram_api_url}/bot{token}/{method}
     school_name: str = "De Regenboog"  # shown to parents
+    school_phone: str | None = None  # on the printed letters, for families without a smartphone
     school_timezone: TimeZone = "Europe/Amsterdam"  # times are shown in this zone (stored in UTC)
     default_language: Language = "nl"  # for people whose language is not known
     invite_days_valid: Count = 60  # how long an invitation link works

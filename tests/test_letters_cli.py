@@ -1,0 +1,240 @@
+"""`homevisit letters`: which households get a page (those without Telegram, one class, one
+household, or all), the fresh links it says it issued (and the old ones it retired), and
+the one-line refusals that write no file and issue no link. On SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import zxingcpp
+from sqlalchemy import func, select
+
+from bot import logs
+from bot.services.personal_links import Redeemed, issue_token, redeem
+from db.models import InviteToken
+from tests.seed import EXAMPLE_ROSTER
+from tests.test_letters import pages, plain
+from tests.visit_setup import (
+    guardian,
+    link_guardian,
+    load_roster,
+    new_school,
+    open_autumn,
+)
+
+LINKED = ("Anouk Jansen", "Emily Smith", "Katrin Müller")  # H001 (three classes), H011 (alone), H010 (not Stefan)
+LINK = re.compile(r"https://t\.me/regenboog_test_bot\?start=([A-Za-z0-9_-]{32})")
+
+
+def roster() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
+    """class -> households, household -> guardians, household -> pupils, from the example file."""
+    classes: dict[str, set[str]] = {}
+    guardians: dict[str, set[str]] = {}
+    pupils: dict[str, set[str]] = {}
+    for row in csv.DictReader(io.StringIO(EXAMPLE_ROSTER.read_text(encoding="utf-8"))):
+        classes.setdefault(row["class"], set()).add(row["household_id"])
+        guardians.setdefault(row["household_id"], set()).add(row["guardian_name"])
+        pupils.setdefault(row["household_id"], set()).add(row["pupil_name"])
+    return classes, guardians, pupils
+
+
+CLASSES, GUARDIANS, PUPILS = roster()
+ON_TELEGRAM = {h for h, names in GUARDIANS.items() if names & set(LINKED)}
+FULLY_LINKED = {h for h, names in GUARDIANS.items() if names <= set(LINKED)}
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys, tmp_path):
+    """`homevisit ARGS` in this process (in a thread, beside the test's event loop)."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env file
+    for name in ("BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL", "LOG_LEVEL", "WORKER_NAME",
+                 "SCHOOL_PHONE", "DEFAULT_LANGUAGE", "INVITE_DAYS_VALID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOT_USERNAME", "regenboog_test_bot")
+    monkeypatch.setenv("SCHOOL_NAME", "De Regenboog")
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    named = {name: logging.getLogger(name).level for name in (*logs.OURS, *logs.QUIETER)}
+
+    async def run(database_url: str, *args: str, **env: str) -> Ran:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        try:
+            code = await asyncio.to_thread(main, list(args))
+        except SystemExit as exc:
+            code = exc.code
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    yield run
+    root.handlers[:], root.level = handlers, level
+    for name, named_level in named.items():
+        logging.getLogger(name).setLevel(named_level)
+
+
+@pytest.fixture
+async def school(engine, database_url, session, clock):
+    """The example school, three families on Telegram, the autumn period open."""
+    school_id = await new_school(session, clock.now())
+    await load_roster(session, school_id, clock.now())
+    for name in LINKED:
+        await link_guardian(session, name, clock.now())
+    await open_autumn(session, school_id, clock.now())
+    return school_id
+
+
+async def live_tokens(session) -> int:
+    return await session.scalar(select(func.count()).select_from(InviteToken).where(
+        InviteToken.used_at.is_(None), InviteToken.replaced_at.is_(None)).execution_options(populate_existing=True))
+
+
+def households_on(read: list[tuple[str, object]]) -> list[str]:
+    """The household id in each page's footer."""
+    return [re.search(r"\b(H\d{3}) · ", text).group(1) for text, _ in read]
+
+
+async def test_households_without_telegram_one_class_one_household_or_all(school, cli, database_url, session,
+                                                                            tmp_path):
+    out = tmp_path / "letters.pdf"
+    ran = await cli(database_url, "letters", "--output", str(out))
+    assert ran.code == 0, ran.err
+    read = pages(out.read_bytes())
+    expected = sorted(set(GUARDIANS) - ON_TELEGRAM)
+    assert sorted(households_on(read)) == expected and len(read) == len(expected) == 34
+    assert ran.out.splitlines() == [
+        f"34 letters written to {out} (one A4 page per household)",
+        "34 fresh links, each working once for 60 days; older unused links of these guardians no longer work"]
+    assert await live_tokens(session) == 34
+
+    # One class: its households without Telegram (Jansen and Müller have it), all their children named.
+    ran = await cli(database_url, "letters", "--class", "Groep 5", "--output", str(out))
+    assert ran.code == 0, ran.err
+    read = pages(out.read_bytes())
+    assert sorted(households_on(read)) == sorted(CLASSES["Groep 5"] - ON_TELEGRAM)
+    for household, (text, _) in zip(households_on(read), read):
+        for pupil in PUPILS[household]:
+            assert pupil in plain(text), (household, pupil)
+    assert ran.out.splitlines()[1].startswith(f"{len(read)} fresh links")
+    assert await live_tokens(session) == 34  # the class's guardians got new ones, the old ones were retired
+
+    # With --all also the households on Telegram; one whose every guardian is on it gets no link.
+    ran = await cli(database_url, "letters", "--all", "--output", str(out))
+    assert ran.code == 0, ran.err
+    assert sorted(households_on(pages(out.read_bytes()))) == sorted(GUARDIANS)
+    fresh = len(GUARDIANS) - len(FULLY_LINKED)
+    assert ran.out.splitlines() == [
+        f"{len(GUARDIANS)} letters written to {out} (one A4 page per household)",
+        f"{fresh} fresh links, each working once for 60 days; older unused links of these guardians no longer work"]
+
+    ran = await cli(database_url, "letters", "--household", "H001", "--all", "--output", str(out))
+    assert ran.code == 0, ran.err
+    [(text, image)] = pages(out.read_bytes())
+    assert all(pupil in plain(text) for pupil in ("Emma Jansen", "Lucas Jansen", "Noor Jansen"))
+    assert all(teacher in plain(text) for teacher in ("Marieke de Vries", "Jeroen Bakker", "Sanne Vermeulen"))
+    [code] = zxingcpp.read_barcodes(image)
+    token = LINK.fullmatch(code.text).group(1)
+    mark = await guardian(session, "Mark Jansen")  # Anouk is on Telegram: the link is her partner's
+    result = await redeem(session, token, telegram_user_id=8_100_001, chat_id=8_100_001, telegram_language=None,
+                          now=datetime.now(timezone.utc))
+    assert result.outcome == Redeemed.LINKED and result.guardian_id == mark.id
+
+
+async def test_one_household_and_its_old_link(school, cli, database_url, session, clock, tmp_path):
+    khadija = await guardian(session, "Khadija El Amrani")
+    old = await issue_token(session, school_id=school, now=clock.now(), valid_for=timedelta(days=60),
+                            guardian_id=khadija.id)
+    await session.commit()
+    out = tmp_path / "el-amrani.pdf"
+    ran = await cli(database_url, "letters", "--household", "H003", "--output", str(out))
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines() == [
+        f"1 letter written to {out} (one A4 page per household)",
+        "1 fresh link, each working once for 60 days; older unused links of these guardians no longer work"]
+    [(text, image)] = pages(out.read_bytes())
+    assert "Yasmine El Amrani" in plain(text) and "Adam El Amrani" in plain(text)
+    [code] = zxingcpp.read_barcodes(image)
+    assert LINK.fullmatch(code.text)
+    # The old link no longer works; the printed one does.
+    now = datetime.now(timezone.utc)  # the command line runs on the real clock
+    assert (await redeem(session, old, telegram_user_id=8_200_001, chat_id=8_200_001, telegram_language=None,
+                         now=now)).outcome == Redeemed.REPLACED
+    result = await redeem(session, LINK.fullmatch(code.text).group(1), telegram_user_id=8_200_002,
+                          chat_id=8_200_002, telegram_language=None, now=now)
+    assert result.outcome == Redeemed.LINKED and result.guardian_id == khadija.id
+
+
+async def test_the_school_phone_is_on_the_letter(school, cli, database_url, tmp_path):
+    out = tmp_path / "letters.pdf"
+    ran = await cli(database_url, "letters", "--household", "H020", "--output", str(out),
+                    SCHOOL_PHONE="+31 20 555 01 01")
+    assert ran.code == 0, ran.err
+    [(text, _)] = pages(out.read_bytes())
+    assert "bel de school: +31 20 555 01 01." in plain(text)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--class", "Groep 9"), ("homevisit: no class named 'Groep 9' (the classes: Groep 3, Groep 5, Groep 7); "
+                              "no letters were written")),
+    (("--household", "H999"), "homevisit: no household 'H999' with a pupil on the roster; no letters were written"),
+    (("--household", "H003", "--class", "Groep 7"), ("homevisit: household 'H003' has no pupil in that class; "
+                                                     "no letters were written")),
+    (("--household", "H011"), ("homevisit: every household asked for has linked Telegram or answered already "
+                               "(add --all to print their letters anyway); no letters were written")),
+])
+async def test_unknown_class_or_household_is_one_line_and_no_file(school, cli, database_url, session, tmp_path,
+                                                                   args, message):
+    before = await live_tokens(session)
+    out = tmp_path / "letters.pdf"
+    ran = await cli(database_url, "letters", *args, "--output", str(out))
+    assert (ran.code, ran.err.strip(), ran.out) == (1, message, "")
+    assert not out.exists()
+    assert await live_tokens(session) == before
+
+
+async def test_no_open_period_no_fonts_or_no_place_to_write(engine, database_url, session, clock, cli, tmp_path,
+                                                             monkeypatch):
+    school_id = await new_school(session, clock.now())
+    await load_roster(session, school_id, clock.now())
+    out = tmp_path / "letters.pdf"
+    ran = await cli(database_url, "letters", "--output", str(out))
+    assert (ran.code, ran.err.strip()) == (1, ("homevisit: no visit period is open; open one with "
+                                               "`homevisit open-period`; no letters were written"))
+    await open_autumn(session, school_id, clock.now())
+
+    ran = await cli(database_url, "letters", "--output", str(tmp_path / "missing" / "letters.pdf"))
+    missing = tmp_path / "missing"
+    assert (ran.code, ran.err.strip()) == (1, (f"homevisit: cannot write {missing / 'letters.pdf'}: "
+                                               f"the directory {missing} does not exist"))
+
+    import bot.documents.letters as documents
+
+    monkeypatch.setattr(documents, "FONT_DIRS", (tmp_path / "no-fonts",))
+    ran = await cli(database_url, "letters", "--output", str(out))
+    assert ran.code == 1 and len(ran.err.strip().splitlines()) == 1
+    assert "install Debian's fonts-noto-core package (apt-get install fonts-noto-core)" in ran.err
+    assert not out.exists()
+    assert await live_tokens(session) == 0  # nothing was issued by any of these
+
+
+async def test_letters_has_help(cli, database_url):
+    ran = await cli(database_url, "letters", "--help")
+    assert ran.code == 0
+    for option in ("--class", "--household", "--all", "--output"):
+        assert option in ran.out
