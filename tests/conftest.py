@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pytest
 
+from bot import logs
 from bot.clock import MovableClock
 from db.migrate import upgrade_to_head
 from db.session import make_engine, make_sessionmaker
@@ -100,3 +103,45 @@ async def bot(double, database_url, module_clock):
     await under_test.start()
     yield under_test
     await under_test.stop()
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys, tmp_path):
+    """`homevisit ARGS` in this process (in a thread, beside the test's event loop), with the
+    settings in the environment (and `env`); returns the exit code and what it printed."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env file
+    for name in ("BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL", "LOG_LEVEL", "WORKER_NAME",
+                 "SCHOOL_PHONE", "DEFAULT_LANGUAGE", "INVITE_DAYS_VALID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOT_USERNAME", "regenboog_test_bot")
+    monkeypatch.setenv("SCHOOL_NAME", "De Regenboog")
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    named = {name: logging.getLogger(name).level for name in (*logs.OURS, *logs.QUIETER)}
+
+    async def run(database_url: str, *args: str, **env: str) -> Ran:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        try:
+            code = await asyncio.to_thread(main, list(args))
+        except SystemExit as exc:  # argparse refused the arguments
+            code = exc.code
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    yield run
+    # main() installs its log handler and sets levels: put them back.
+    root.handlers[:], root.level = handlers, level
+    for name, named_level in named.items():
+        logging.getLogger(name).setLevel(named_level)

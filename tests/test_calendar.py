@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
-import aiohttp
 import pytest
 
 from bot.clock import MovableClock
 from bot.services.invitations import send_invitations
 from bot.services.periods import PeriodDraft, open_period
 from tests.seed import guardian_link, load_example_roster, staff_link
-from tests.web_setup import served_bot
+from tests.web_setup import fields, get, served_bot
 from tests.words import Words
 
 w = Words("nl")
@@ -29,19 +28,6 @@ async def served(double, database_url, module_clock):
     """The bot, and its web server (calendar feeds) at PUBLIC_URL."""
     async with served_bot(double, database_url, module_clock) as under_test:
         yield under_test
-
-
-def fields(ics: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for line in ics.replace("\r\n ", "").split("\r\n"):
-        key, _, value = line.partition(":")
-        found.setdefault(key, []).append(value)
-    return found
-
-
-async def get(url: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as http, http.get(url) as response:
-        return response.status, await response.text()
 
 
 async def test_feed_and_ics_follow_a_visit_across_a_reschedule_and_the_clock_change(served):

@@ -1,22 +1,18 @@
 """The `homevisit` command line, run as a coordinator would, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import logging
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from bot import logs
 from db.models import Guardian, InviteToken, Staff
 from tests.seed import EXAMPLE_ROSTER
 
@@ -30,45 +26,6 @@ def homevisit(database_url: str, *args: str, env: dict | None = None) -> subproc
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=120)
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys, tmp_path):
-    """`homevisit ARGS` in this process (in a thread, beside the test's event loop), with
-    the settings in the environment; returns the exit code and what it printed."""
-    from bot.cli import main
-
-    monkeypatch.chdir(tmp_path)  # no .env file
-    for name in ("BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL", "LOG_LEVEL", "WORKER_NAME"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("BOT_USERNAME", "regenboog_test_bot")
-    monkeypatch.setenv("SCHOOL_NAME", "De Regenboog")
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    named = {name: logging.getLogger(name).level for name in (*logs.OURS, *logs.QUIETER)}
-
-    async def run(database_url: str, *args: str) -> Ran:
-        monkeypatch.setenv("DATABASE_URL", database_url)
-        capsys.readouterr()
-        try:
-            code = await asyncio.to_thread(main, list(args))
-        except SystemExit as exc:  # argparse refused the arguments
-            code = exc.code
-        out, err = capsys.readouterr()
-        return Ran(code, out, err)
-
-    yield run
-    # main() installs its log handler and sets levels: put them back.
-    root.handlers[:], root.level = handlers, level
-    for name, named_level in named.items():
-        logging.getLogger(name).setLevel(named_level)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from bot.cli import _parser
 from db.models import Account, Guardian, OutboxMessage
 from db.session import is_sqlite
 from tests.seed import EXAMPLE_ROSTER
-from tests.test_cli import ROOT, cli, fresh_db, homevisit  # noqa: F401  (fixtures)
+from tests.test_cli import ROOT, fresh_db, homevisit  # noqa: F401  (a fixture)
 
 PARENTS = ("Anouk Jansen", "Emily Smith")
 PROMPT = "Send? [y/N] "

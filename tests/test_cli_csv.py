@@ -8,7 +8,7 @@ import io
 import pytest
 
 from bot.services.spreadsheet import safe
-from tests.test_cli import cli, fresh_db  # noqa: F401  (fixtures)
+from tests.test_cli import fresh_db  # noqa: F401  (a fixture)
 
 
 @pytest.mark.parametrize("cell, shown", [

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from db.models import OutboxMessage
-from tests.test_cli import cli  # noqa: F401  (fixture)
 from tests.visit_setup import (
     JEROEN,
     link_guardian,

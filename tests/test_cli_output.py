@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from db.models import AuditEntry, InviteToken
 from tests.seed import EXAMPLE_ROSTER
-from tests.test_cli import cli, fresh_db  # noqa: F401  (fixtures)
+from tests.test_cli import fresh_db  # noqa: F401  (a fixture)
 
 
 async def live_links(sessionmaker) -> set[str]:

@@ -23,7 +23,6 @@ import io
 import re
 from datetime import date
 
-import aiohttp
 import pytest
 from sqlalchemy import select
 
@@ -44,7 +43,7 @@ from tests.messaging_setup import (
 from tests.messaging_setup import NL as w
 from tests.seed import staff_link
 from tests.test_coverage import homevisit
-from tests.web_setup import served_bot
+from tests.web_setup import fields, get, served_bot
 from tests.words import Words
 
 MARIEKE = "Marieke de Vries"
@@ -75,20 +74,12 @@ async def people(bot):
                         [(MARIEKE, MON, "15:00", "20:00")])
 
 
-def fields(ics: str) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for line in ics.replace("\r\n ", "").split("\r\n"):
-        key, _, value = line.partition(":")
-        found.setdefault(key, []).append(value)
-    return found
-
-
 async def feed(marieke) -> dict[str, list[str]]:
     [reply] = await marieke.send("/calendar")
     url = re.search(r"http://\S+\.ics", reply["text"]).group(0)
-    async with aiohttp.ClientSession() as http, http.get(url) as response:
-        assert response.status == 200
-        return fields(await response.text())
+    status, body = await get(url)
+    assert status == 200
+    return fields(body)
 
 
 async def call_list(marieke) -> dict:

@@ -3,19 +3,15 @@ household, or all), the fresh links it says it issued (and the old ones it retir
 the one-line refusals that write no file and issue no link. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import zxingcpp
 from sqlalchemy import func, select
 
-from bot import logs
 from bot.services.personal_links import Redeemed, issue_token, redeem
 from db.models import InviteToken
 from tests.seed import EXAMPLE_ROSTER
@@ -47,46 +43,6 @@ def roster() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[st
 CLASSES, GUARDIANS, PUPILS = roster()
 ON_TELEGRAM = {h for h, names in GUARDIANS.items() if names & set(LINKED)}
 FULLY_LINKED = {h for h, names in GUARDIANS.items() if names <= set(LINKED)}
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys, tmp_path):
-    """`homevisit ARGS` in this process (in a thread, beside the test's event loop)."""
-    from bot.cli import main
-
-    monkeypatch.chdir(tmp_path)  # no .env file
-    for name in ("BOT_TOKEN", "WEBHOOK_URL", "WEBHOOK_SECRET", "PUBLIC_URL", "LOG_LEVEL", "WORKER_NAME",
-                 "SCHOOL_PHONE", "DEFAULT_LANGUAGE", "INVITE_DAYS_VALID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("BOT_USERNAME", "regenboog_test_bot")
-    monkeypatch.setenv("SCHOOL_NAME", "De Regenboog")
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    named = {name: logging.getLogger(name).level for name in (*logs.OURS, *logs.QUIETER)}
-
-    async def run(database_url: str, *args: str, **env: str) -> Ran:
-        monkeypatch.setenv("DATABASE_URL", database_url)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        capsys.readouterr()
-        try:
-            code = await asyncio.to_thread(main, list(args))
-        except SystemExit as exc:
-            code = exc.code
-        out, err = capsys.readouterr()
-        return Ran(code, out, err)
-
-    yield run
-    root.handlers[:], root.level = handlers, level
-    for name, named_level in named.items():
-        logging.getLogger(name).setLevel(named_level)
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
 """A bot under test with its web server (calendar feeds, personal pages) on a free port
-of 127.0.0.1, that PUBLIC_URL names: for the modules whose tests open those pages."""
+of 127.0.0.1, that PUBLIC_URL names, for the modules whose tests open those pages; and
+reading what it serves."""
 from __future__ import annotations
 
 import socket
 from contextlib import asynccontextmanager
 
+import aiohttp
 from aiohttp import web
 
 from bot.clock import Clock
@@ -40,3 +42,17 @@ async def served_bot(double: BotAPIDouble, database_url: str, clock: Clock, **se
     finally:
         await runner.cleanup()
         await under_test.stop()
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        return response.status, await response.text()
+
+
+def fields(ics: str) -> dict[str, list[str]]:
+    """An iCalendar text's fields by name (folded lines unfolded), each with its values."""
+    found: dict[str, list[str]] = {}
+    for line in ics.replace("\r\n ", "").split("\r\n"):
+        key, _, value = line.partition(":")
+        found.setdefault(key, []).append(value)
+    return found
