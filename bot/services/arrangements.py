@@ -76,6 +76,17 @@ def _audit(session: AsyncSession, invitation: Invitation, teacher_id: int, actio
                            subject=f"invitation:{invitation.id}", at=now))
 
 
+def _answered(invitation: Invitation, status: InvitationStatus, reason: str | None, channel: Channel,
+              now: datetime) -> None:
+    """The family answered, through its teacher (no guardian pressed a button)."""
+    invitation.status = status
+    invitation.decline_reason = reason
+    invitation.reached_by = channel
+    invitation.answered_at = now
+    invitation.answered_by = None
+    invitation.version += 1
+
+
 async def _time_is_free(session: AsyncSession, period: VisitPeriod, invitation: Invitation, start: datetime,
                         now: datetime, own: int | None, tz) -> bool:
     """Any moment in the period that keeps the travel time from the teacher's other visits."""
@@ -123,12 +134,7 @@ async def record_visit(
         ends_at=start + timedelta(minutes=period.visit_minutes), venue=venue, place=(place or None),
         status=AppointmentStatus.CONFIRMED, confirmed_at=now, channel=channel, created_at=now, updated_at=now)
     session.add(appointment)
-    invitation.status = InvitationStatus.BOOKED
-    invitation.decline_reason = None
-    invitation.reached_by = channel
-    invitation.answered_at = now
-    invitation.answered_by = None  # the teacher recorded it, no guardian pressed
-    invitation.version += 1
+    _answered(invitation, InvitationStatus.BOOKED, None, channel, now)
     await session.flush()
     await reminders.schedule(session, appointment, now, plan)
     await tell_household(session, invitation, "confirmed", {"appointment": appointment.id}, now)
@@ -150,12 +156,7 @@ async def record_decline(session: AsyncSession, invitation_id: int, teacher_id: 
     previous = await live_appointment(session, invitation.id)
     if previous is not None:
         await cancel_appointment(session, previous, "teacher", "declined", now)
-    invitation.status = InvitationStatus.DECLINED
-    invitation.decline_reason = reason
-    invitation.reached_by = channel
-    invitation.answered_at = now
-    invitation.answered_by = None  # the teacher recorded it, no guardian pressed
-    invitation.version += 1
+    _answered(invitation, InvitationStatus.DECLINED, reason, channel, now)
     await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now)
     await withdraw_from_calendars(session, previous, invitation, now)
     _audit(session, invitation, teacher_id, "decline_recorded", now)

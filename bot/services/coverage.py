@@ -90,11 +90,14 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
     linked = {h for h, a, _ in guardians if a is not None}
     reachable = {h for h, a, blocked in guardians if a is not None and blocked is None}
 
-    invitations: dict[tuple[int, int], Invitation] = {}
+    invitations: dict = {}  # (household, teacher): the invitation's id, status, reason, channel (plain rows)
     visited_inv: dict[int, str] = {}  # invitation: the channel its visit was agreed on
     planned_inv: set[int] = set()
     if period is not None:
-        for inv in (await session.scalars(select(Invitation).where(Invitation.period_id == period.id))).all():
+        for inv in (await session.execute(
+            select(Invitation.id, Invitation.household_id, Invitation.teacher_id, Invitation.status,
+                   Invitation.decline_reason, Invitation.reached_by).where(Invitation.period_id == period.id)
+        )).all():
             invitations[(inv.household_id, inv.teacher_id)] = inv
         rows = (await session.execute(
             select(Appointment.invitation_id, Appointment.status, Appointment.channel, Note.outcome)
@@ -110,7 +113,7 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
         planned_inv -= set(visited_inv)
 
     def count(row: Row, pupil_ids: list[int], teacher_for) -> None:
-        seen: dict[int, list[Invitation]] = defaultdict(list)
+        seen: dict[int, list] = defaultdict(list)
         for pupil_id in pupil_ids:
             row.pupils += 1
             any_visited = False
