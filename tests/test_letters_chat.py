@@ -13,7 +13,6 @@ import zxingcpp
 from sqlalchemy import func, select
 
 import bot.documents.letters as documents
-import bot.handlers.letters as letters_handler
 from bot.screens.letters import LETTERS_FOR
 from bot.services.periods import current_period
 from db.models import InviteToken
@@ -65,7 +64,7 @@ async def test_the_coordinator_prints_the_letters_of_a_class_and_a_parent_follow
 
     # The PDF is made in a worker thread, not on the bot's event loop.
     rendered_in = []
-    render = letters_handler.render_letters
+    render = documents.render_letters
 
     def watched(*args, **kwargs):
         try:
@@ -75,7 +74,7 @@ async def test_the_coordinator_prints_the_letters_of_a_class_and_a_parent_follow
             rendered_in.append(threading.current_thread().name)
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(letters_handler, "render_letters", watched)
+    monkeypatch.setattr(documents, "render_letters", watched)
     _, groep_5_data = wilma.find_button(f"Groep 5 ({len(groep_5)})", message=menu)
     await wilma.press(groep_5_data, message=menu)
     assert len(rendered_in) == 1 and rendered_in[0] not in ("the event loop", threading.main_thread().name)

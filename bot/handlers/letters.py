@@ -13,7 +13,6 @@ from telegram import InputFile, Update
 from bot.buttons import on
 from bot.context import HomevisitContext
 from bot.dialogs.drafts import with_draft
-from bot.documents.letters import FontsMissing, find_fonts, render_letters
 from bot.handlers.guards import COORDINATOR, requires
 from bot.replies import edit_screen, refuse, reply, show
 from bot.screens.letters import (
@@ -56,6 +55,9 @@ async def on_choose(update: Update, context: HomevisitContext, draft: dict) -> N
     # One PDF per menu. Printing issues fresh links and retires the older ones, so a second
     # tap (or an old menu) must not print again: the letters of the first PDF would not work.
     await dialog_state.clear(context.session, context.who.account_id)
+    # fpdf2, HarfBuzz and Pillow take some 60 MB: loaded when the first letters are made.
+    from bot.documents.letters import FontsMissing, find_fonts, render_letters
+
     t, rt = context.t, context.runtime
     try:
         fonts = find_fonts()
