@@ -296,5 +296,11 @@ async def test_coverage_counts_each_family_by_how_it_was_reached(bot, people, da
                                    "reached_door", "reached_letter", "visited_phone")} == {
         "visited": "1", "declined": "1", "unreachable": "10", "reached_bot": "1", "reached_phone": "1",
         "reached_door": "1", "reached_letter": "0", "visited_phone": "1"}
+    code, out, err = await homevisit(database_url, "report")  # the text report, in English
+    assert code == 0, err
+    en = Words("en")
+    assert en("Bereikt: {channels}", channels=" · ".join([
+        "💬 " + en("via de bot") + " 1", "📞 " + en("telefonisch") + " 1", "✉️ " + en("per brief") + " 0",
+        "🚪 " + en("aan de deur") + " 1"])) in out
     async with bot.runtime.sessionmaker() as session:
         assert len((await session.scalars(select(Invitation).where(Invitation.reached_by.is_not(None)))).all()) == 3
