@@ -148,6 +148,10 @@ class BotAPIDouble:
             await self._runner.cleanup()
             self._runner = None
 
+    def open_connections(self) -> int:
+        """Connections the bot has open to the double (a dead bot's close once read out)."""
+        return len(self._runner.server.connections) if self._runner is not None else 0
+
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
