@@ -83,8 +83,11 @@ async def request(session, rt, t, payload, rescheduled: bool = False) -> Rendere
     if appointment is None or appointment.status != AppointmentStatus.REQUESTED:
         return None  # already replaced or cancelled: the newer message tells
     guardian = await session.get(Guardian, appointment.requested_by) if appointment.requested_by else None
-    phones = [f"{g.name}: {g.phone}" for g in await household_guardians(session, v.invitation.household_id) if g.phone]
-    return _r(request_screen(t, v, appointment, guardian.name if guardian else "", phones, rescheduled=rescheduled))
+    guardians = await household_guardians(session, v.invitation.household_id)
+    phones = [f"{g.name}: {g.phone}" for g in guardians if g.phone]
+    # On the household's web page the household asks, not one guardian.
+    asker = guardian.name if guardian else ", ".join(g.name for g in guardians)
+    return _r(request_screen(t, v, appointment, asker, phones, rescheduled=rescheduled))
 
 
 async def reschedule_request(session, rt, t, payload) -> Rendered | None:

@@ -1,5 +1,5 @@
 """The aiohttp server: Telegram's webhook (secret-token checked), a health endpoint,
-and the teachers' private calendar feeds.
+the teachers' private calendar feeds, and the households' web pages (`bot/pages`).
 
 An update posted to the webhook is handled before it is answered: a 200 tells Telegram
 the update is done, so a worker that dies while handling it has not answered, and
@@ -19,6 +19,7 @@ from telegram import Bot, Update
 
 from bot import calendar_feed
 from bot.context import HomevisitApplication
+from bot.pages import add_pages
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def build_web_app(app: HomevisitApplication, runtime: Runtime, path: str = WEBHO
         web_app.router.add_post(path, telegram_update)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/calendar/{token}.ics", calendar_feed.feed(runtime))
+    add_pages(web_app, runtime)
     return web_app
 
 

@@ -201,6 +201,40 @@ class InviteToken(Base):
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class WebLink(Base):
+    """A household's personal web page (`/v/<token>`), for families without Telegram.
+
+    One live link per household: a new one replaces the old (`revoked_at`). Only the
+    token's SHA-256 hash is stored. The page works while a visit period is open."""
+
+    __tablename__ = "web_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffWebSession(Base):
+    """The coordinator on the dashboard: a one-time login link (`login`), then the
+    browser's session (`session`, its cookie). Only the tokens' hashes are stored."""
+
+    __tablename__ = "staff_web_sessions"
+    __table_args__ = (CheckConstraint("kind IN ('login', 'session')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class ProcessedUpdate(Base):
     """Telegram update ids already handled, so a re-delivered update is handled once."""
 

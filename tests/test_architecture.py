@@ -1,5 +1,5 @@
-"""The layers hold: handlers and dialogs → screens → services → db, each importing only
-what is below it; no handler or dialog builds SQL; every button is declared once, fits
+"""The layers hold: handlers, dialogs and web pages → screens → services → db, each importing
+only what is below it; no handler, dialog or page builds SQL; every button is declared once, fits
 Telegram's 64 bytes, and is taken by exactly one handler."""
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ BOT = ROOT / "bot"
 FORBIDDEN = {
     "db": ("bot", "telegram"),
     "bot/services": ("bot.screens", "bot.dialogs", "bot.handlers", "bot.replies", "bot.context", "bot.app",
-                     "bot.notices", "bot.outbox", "bot.cli", "bot.web", "telegram"),
+                     "bot.notices", "bot.outbox", "bot.cli", "bot.web", "bot.pages", "telegram"),
     "bot/screens": ("bot.dialogs", "bot.handlers", "bot.replies", "bot.context", "bot.app", "bot.notices",
-                    "bot.outbox", "bot.cli", "bot.web", "sqlalchemy"),
+                    "bot.outbox", "bot.cli", "bot.web", "bot.pages", "sqlalchemy"),
     "bot/dialogs": ("bot.app", "bot.cli", "bot.notices", "sqlalchemy"),
     "bot/handlers": ("bot.app", "bot.cli", "bot.notices", "sqlalchemy"),
     # The adapters beside the bot (outbox messages, command line, web pages) use screens and
@@ -25,6 +25,7 @@ FORBIDDEN = {
     "bot/notices.py": ("bot.dialogs", "bot.handlers"),
     "bot/cli.py": ("bot.dialogs", "bot.handlers"),
     "bot/web.py": ("bot.dialogs", "bot.handlers"),
+    "bot/pages": ("bot.dialogs", "bot.handlers", "bot.app", "bot.cli", "bot.notices", "bot.outbox", "telegram"),
     "bot/calendar_feed.py": ("bot.dialogs", "bot.handlers", "bot.web"),
 }
 
@@ -56,7 +57,7 @@ def test_no_layer_imports_a_higher_one(part):
 def test_no_handler_or_dialog_builds_sql():
     calls = ("select(", "update(", "delete(", "insert(", ".execute(", ".scalar(", ".scalars(", "session.get(")
     wrong = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
-             for part in ("bot/handlers", "bot/dialogs") for path in files_of(part)
+             for part in ("bot/handlers", "bot/dialogs", "bot/pages") for path in files_of(part)
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if any(call in line for call in calls)]
     assert wrong == []

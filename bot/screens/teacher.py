@@ -45,6 +45,8 @@ def request_screen(t: Translator, v: InvitationView, appointment: Appointment, g
         where=venue_phrase(t, appointment.venue, appointment.place, for_teacher=True))
     if phones:
         text += "\n📞 " + t.isolate(", ".join(phones))
+    if appointment.channel == Channel.WEB:
+        text += "\n🌐 " + t._("Gekozen op de webpagina van het gezin")
     return Screen(text, markup(
         [button("✅ " + t._("Bevestigen"), CONFIRM, appointment.id)],
         [button("🔄 " + t._("Ander moment voorstellen"), PROPOSE, appointment.id)],

@@ -154,6 +154,18 @@ async def tell_household(session, invitation: Invitation, kind: str, payload: di
                 payload={**payload, "guardian": guardian.id}, due_at=now, now=now)
 
 
+def _who(guardian: Guardian, channel: Channel) -> int | None:
+    """The guardian who acted: known in the bot; on the web page the household acts."""
+    return guardian.id if channel == Channel.BOT else None
+
+
+def _answered(invitation: Invitation, guardian: Guardian, channel: Channel, now: datetime) -> None:
+    invitation.answered_by = _who(guardian, channel)
+    invitation.reached_by = channel
+    invitation.answered_at = now
+    invitation.version += 1
+
+
 async def _open_period(session, invitation: Invitation) -> VisitPeriod | None:
     period = await session.get(VisitPeriod, invitation.period_id, populate_existing=True)
     return period if period is not None and period.status == PeriodStatus.OPEN else None
@@ -163,9 +175,12 @@ async def _open_period(session, invitation: Invitation) -> VisitPeriod | None:
 
 async def request_slot(
     session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...], start: datetime, venue: str,
-    place: str | None, now: datetime, *, expected_version: int | None = None,
+    place: str | None, now: datetime, *, expected_version: int | None = None, channel: Channel = Channel.BOT,
 ) -> Outcome:
-    """Ask for a visit at `start`. Replaces the household's own earlier request or visit."""
+    """Ask for a visit at `start`. Replaces the household's own earlier request or visit.
+
+    `channel`: the bot (a guardian in chat), or the household's web page (`Channel.WEB`:
+    the household answers, so every linked guardian hears of it)."""
     if venue not in VENUES:
         raise NotAllowed
     turn = await _open_turn(session, invitation_id, guardian_ids, expected_version)
@@ -184,16 +199,13 @@ async def request_slot(
     appointment = Appointment(
         school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=invitation.teacher_id,
         starts_at=slot.starts_at, ends_at=slot.ends_at, venue=venue, place=(place or None),
-        status=AppointmentStatus.REQUESTED,
-        requested_by=guardian.id, created_at=now, updated_at=now,
+        status=AppointmentStatus.REQUESTED, channel=channel,
+        requested_by=_who(guardian, channel), created_at=now, updated_at=now,
     )
     session.add(appointment)
     invitation.status = InvitationStatus.REQUESTED
     invitation.decline_reason = None
-    invitation.answered_by = guardian.id
-    invitation.reached_by = Channel.BOT
-    invitation.answered_at = now
-    invitation.version += 1
+    _answered(invitation, guardian, channel, now)
     try:
         await session.flush()
     except IntegrityError:
@@ -202,7 +214,7 @@ async def request_slot(
     kind = "reschedule_request" if previous is not None else "request"
     await tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
     await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
-                          except_guardian=guardian.id)
+                          except_guardian=_who(guardian, channel))
     await withdraw_from_calendars(session, previous, invitation, now)
     try:
         await session.commit()
@@ -213,7 +225,7 @@ async def request_slot(
 
 
 async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...], reason: str | None,
-                  now: datetime, *, expected_version: int | None = None) -> Outcome:
+                  now: datetime, *, expected_version: int | None = None, channel: Channel = Channel.BOT) -> Outcome:
     """'Not this year': respected, told to the teacher, never nagged about again."""
     if reason is not None and reason not in DECLINE_REASONS:
         raise NotAllowed
@@ -227,21 +239,19 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
         await cancel_appointment(session, previous, "guardian", "declined", now)
     invitation.status = InvitationStatus.DECLINED
     invitation.decline_reason = reason or invitation.decline_reason
-    invitation.answered_by = guardian.id
-    invitation.reached_by = Channel.BOT
-    invitation.answered_at = now
-    invitation.version += 1
+    _answered(invitation, guardian, channel, now)
     if not already:
         await tell_teacher(session, invitation, "declined", {"invitation": invitation.id}, now)
         await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
-                              except_guardian=guardian.id)
+                              except_guardian=_who(guardian, channel))
     await withdraw_from_calendars(session, previous, invitation, now)
     await session.commit()
     return Outcome("declined", invitation_id=invitation.id)
 
 
 async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_ids: tuple[int, ...],
-                          now: datetime, *, expected_version: int | None = None) -> Outcome:
+                          now: datetime, *, expected_version: int | None = None,
+                          channel: Channel = Channel.BOT) -> Outcome:
     """None of the offered times fits: the teacher is asked to add times or to call."""
     # Under the teacher's lock: a request of the other guardian must not interleave.
     turn = await _open_turn(session, invitation_id, guardian_ids, expected_version)
@@ -253,10 +263,7 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
         return Outcome("stale", invitation_id=invitation_id)
     first = invitation.status != InvitationStatus.NO_FIT
     invitation.status = InvitationStatus.NO_FIT
-    invitation.answered_by = guardian.id
-    invitation.reached_by = Channel.BOT
-    invitation.answered_at = now
-    invitation.version += 1
+    _answered(invitation, guardian, channel, now)
     if first:
         await tell_teacher(session, invitation, "no_fit", {"invitation": invitation.id}, now)
     await session.commit()
@@ -264,7 +271,7 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
 
 
 async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...],
-                             now: datetime) -> Outcome:
+                             now: datetime, *, channel: Channel = Channel.BOT) -> Outcome:
     appointment, invitation, guardian = await _households_appointment(session, appointment_id, guardian_ids)
     if appointment.status not in ACTIVE_APPOINTMENT_STATES:
         await release(session)
@@ -272,14 +279,15 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
     await reopen(session, appointment, invitation, "guardian", None, now)
     await tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
     await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
-                          except_guardian=guardian.id)
+                          except_guardian=_who(guardian, channel))
     await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()
     return Outcome("cancelled", appointment_id, invitation.id)
 
 
 async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...], accept: bool,
-                          now: datetime, plan: ReminderPlan = DEFAULT_PLAN) -> Outcome:
+                          now: datetime, plan: ReminderPlan = DEFAULT_PLAN, *,
+                          channel: Channel = Channel.BOT) -> Outcome:
     appointment, invitation, guardian = await _households_appointment(session, appointment_id, guardian_ids)
     if appointment.status != AppointmentStatus.PROPOSED:
         await release(session)
@@ -295,13 +303,10 @@ async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_i
         invitation.status = InvitationStatus.PENDING
         kind = "proposal_rejected"
     appointment.updated_at = now
-    invitation.answered_by = guardian.id
-    invitation.reached_by = Channel.BOT
-    invitation.answered_at = now
-    invitation.version += 1
+    _answered(invitation, guardian, channel, now)
     await tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
     await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
-                          except_guardian=guardian.id)
+                          except_guardian=_who(guardian, channel))
     await session.commit()
     return Outcome("accepted" if accept else "rejected", appointment_id, invitation.id)
 

@@ -194,3 +194,15 @@ async def invitations_of_guardians(session: AsyncSession, guardian_ids: tuple[in
         .order_by(Invitation.id)
     )).all()
     return [await _view(session, i, by_household[i.household_id]) for i in invitations]
+
+
+async def invitations_of_household(session: AsyncSession, household_id: int) -> list[InvitationView]:
+    """Every invitation of the open period for this household, as the household sees them
+    (its web page: no one guardian is the reader)."""
+    invitations = (await session.scalars(
+        select(Invitation).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .where(Invitation.household_id == household_id, VisitPeriod.status == PeriodStatus.OPEN)
+        .order_by(Invitation.id)
+        .execution_options(populate_existing=True)
+    )).all()
+    return [await _view(session, i, None) for i in invitations]
