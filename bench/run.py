@@ -520,6 +520,9 @@ async def run_all(skip_pg: bool) -> None:
         print("5. printed letters", flush=True)
         for backend in backends:
             await letters(backend, tmp)
+        print("6. the family's web page", flush=True)
+        from bench import pages
+        await pages.run(backends, tmp, record)
 
 
 def write_markdown(path: Path, started: datetime) -> None:
@@ -565,6 +568,10 @@ NOTES = """
   shapes every Arabic line and any line whose letters need it; precomposed Latin and Cyrillic lines
   are set from the font's character map (the same glyphs, without kerning): shaping every line
   measured about twice the time per page.
+- **The family's web page** (`bench/pages.py`): 600 households of a generated school, each with
+  its web link, invitations out, six evenings per teacher; `GET /v/<token>` over HTTP against the
+  web server in this process (the page, its invitation in the household's language, read from the
+  database on every request); 8 clients for throughput, then 1,000 requests at a fixed 50 a second.
 - **Memory**: a separate process: 10,000 households imported, a period opened, invitations sent to
   every household, the coverage report computed, each step in a session of its own as the commands
   and handlers that do them in production; resident set size afterwards, and the peak. The Bot API

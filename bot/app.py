@@ -29,6 +29,7 @@ from bot.handlers import (
     calendar,
     calllist,
     coverage,
+    dashboard,
     fallback,
     forget,
     guard,
@@ -82,6 +83,7 @@ def register_handlers(app: HomevisitApplication) -> None:
         ("period", period_dialog.start), ("invite", period_dialog.invite), ("announce", announce_dialog.start),
         ("coverage", coverage.show), ("notes", note_dialog.coordinator_notes),
         (["letters", "brieven"], letters.start),
+        ("dashboard", dashboard.start),
     ]:
         app.add_handler(CommandHandler(names, handler, filters=private))
     # Every button, to the handler marked `@on(KIND)` for it (the modules above are imported).

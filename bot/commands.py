@@ -37,6 +37,7 @@ COORDINATOR: tuple[Command, ...] = (
     Command("coverage", N_("Bereik per groep en voor de school")),
     Command("notes", N_("Notities lezen")),
     Command("letters", N_("Brieven voor gezinnen zonder Telegram")),
+    Command("dashboard", N_("Het dashboard in de browser")),
 )
 
 

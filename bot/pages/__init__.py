@@ -1,5 +1,5 @@
 """Web pages beside the bot, served by its aiohttp server: the household's page
-(`bot/pages/family.py`) and, later, the coordinator's dashboard. Adapters like the
+(`bot/pages/family.py`) and the coordinator's dashboard (`bot/pages/dashboard.py`). Adapters like the
 Telegram handlers: they render screens (`bot/screens/web_*.py`) through Jinja2
 templates with autoescape, and call the same services."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.pages import family
+from bot.pages import dashboard, family
 from bot.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
@@ -21,3 +21,4 @@ def add_pages(web_app: web.Application, runtime: Runtime) -> None:
                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     web_app.router.add_static("/static/", HERE / "static", append_version=False)
     family.add_routes(web_app, runtime)
+    dashboard.add_routes(web_app, runtime)

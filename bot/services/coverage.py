@@ -5,6 +5,8 @@ or by phone, at the door or by letter as its teacher recorded. It is unreachable
 nobody has reached it yet and no guardian of it can be reached on Telegram."""
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,10 +14,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.spreadsheet import safe
 from db.models import (
     Account,
     Appointment,
     AppointmentStatus,
+    Channel,
     Guardian,
     Invitation,
     InvitationStatus,
@@ -164,3 +168,24 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
         planned = sum(1 for i in mine if i.id in planned_inv)
         teachers.append(TeacherRow(teacher.name, done, planned, done * hours_per_visit))
     return Coverage(period, result_classes, school, teachers)
+
+
+def as_csv(report: Coverage) -> str:
+    """The report as a spreadsheet (`homevisit report --format csv`, the dashboard's
+    download): a row per class and one for the school, then a row per teacher."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["class", "pupils", "households", "linked", "invited", "booked", "visited", "declined",
+                     "unreachable", "share_pupils_visited", "decline_reasons",
+                     *(f"reached_{c}" for c in Channel), *(f"visited_{c}" for c in Channel)])
+    for row in [*report.classes, report.school]:
+        writer.writerow([safe(cell) for cell in (
+            row.name if row.name != "*" else "school", row.pupils, row.households, row.linked, row.invited,
+            row.booked, row.visited, row.declined, row.unreachable, f"{row.share_visited:.3f}",
+            "; ".join(f"{k}={v}" for k, v in sorted(row.decline_reasons.items())),
+            *(row.reached[c] for c in Channel), *(row.visited_by[c] for c in Channel))])
+    writer.writerow([])
+    writer.writerow(["teacher", "visits_done", "visits_planned", "hours"])
+    for teacher in report.teachers:
+        writer.writerow([safe(cell) for cell in (teacher.name, teacher.done, teacher.planned, f"{teacher.hours:g}")])
+    return out.getvalue()

@@ -23,6 +23,7 @@ from db.models import (
     PeriodStatus,
     Pupil,
     SchoolClass,
+    Staff,
     VisitPeriod,
     pupil_households,
 )
@@ -189,3 +190,13 @@ async def _any_linked(session: AsyncSession, household_id: int) -> bool:
     return await session.scalar(
         select(Guardian.id).where(Guardian.household_id == household_id, Guardian.account_id.is_not(None)).limit(1)
     ) is not None
+
+
+async def call_list_sizes(session: AsyncSession, school_id: int, now: datetime,
+                          ladder: NudgeLadder = NudgeLadder()) -> list[tuple[str, int]]:
+    """How many households are on each teacher's call list (teachers with a class)."""
+    teachers = (await session.execute(
+        select(Staff.id, Staff.name).join(SchoolClass, SchoolClass.teacher_id == Staff.id)
+        .where(Staff.school_id == school_id, Staff.active.is_(True)).distinct().order_by(Staff.name)
+    )).all()
+    return [(name, len(await call_list(session, teacher_id, now, ladder))) for teacher_id, name in teachers]

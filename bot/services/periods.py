@@ -72,3 +72,10 @@ async def close_period(session: AsyncSession, school_id: int, now: datetime) -> 
     period.closed_at = now
     await session.commit()
     return period
+
+
+async def latest_period(session: AsyncSession, school_id: int) -> VisitPeriod | None:
+    """The open period, else the one that ended last (the notes that can be exported)."""
+    return await current_period(session, school_id) or await session.scalar(
+        select(VisitPeriod).where(VisitPeriod.school_id == school_id)
+        .order_by(VisitPeriod.last_day.desc(), VisitPeriod.id.desc()).limit(1))

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.personal_links import hash_token, new_token
-from db.models import WebLink
+from db.models import Household, WebLink
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 # How often a page visit is written down (last_used_at): not a write on every request.
@@ -76,3 +76,16 @@ async def find(session: AsyncSession, raw: str, now: datetime) -> WebLink | None
     if link.last_used_at is None or now - link.last_used_at >= TOUCH_EVERY:
         link.last_used_at = now
     return link
+
+
+async def issue_for_roster_ids(session: AsyncSession, school_id: int, external_ids: set[str],
+                               now: datetime) -> dict[str, str]:
+    """`issue` for households named by their roster ids; returns roster id → raw token."""
+    if not external_ids:
+        return {}
+    rows = (await session.execute(
+        select(Household.id, Household.external_id)
+        .where(Household.school_id == school_id, Household.external_id.in_(sorted(external_ids)))
+    )).all()
+    tokens = await issue(session, school_id, {row.id for row in rows}, now)
+    return {row.external_id: tokens[row.id] for row in rows}
