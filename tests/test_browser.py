@@ -14,14 +14,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from bot.clock import MovableClock
-from bot.services import web_links
-from db.models import Household
-from tests.messaging_setup import MON, START, at, school
+from tests.messaging_setup import MON, at, school
 from tests.messaging_setup import NL as w
 from tests.seed import staff_link
+from tests.web_setup import bot, module_clock, web_link  # noqa: F401  (fixtures)
 from tests.words import Words
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -91,19 +88,6 @@ class Chromium:
 
 
 @pytest.fixture(scope="module")
-def module_clock(database_url) -> MovableClock:
-    return MovableClock(START)
-
-
-@pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    from tests.web_setup import served_bot
-
-    async with served_bot(double, database_url, module_clock, school_phone="020 123 45 67") as under_test:
-        yield under_test
-
-
-@pytest.fixture(scope="module")
 async def people(bot):
     people = await school(bot, [MARIEKE], [], [(MARIEKE, MON, "15:00", "20:00"), (MARIEKE, THU, "16:00", "21:00")])
     wilma = bot.user("Wilma")
@@ -122,15 +106,6 @@ async def browser(tmp_path):
     chromium = await asyncio.to_thread(Chromium, tmp_path / "downloads")
     yield chromium
     await chromium.close()
-
-
-async def web_link(bot, household: str) -> str:
-    rt = bot.runtime
-    async with rt.sessionmaker() as session:
-        household_id = await session.scalar(select(Household.id).where(Household.external_id == household))
-        token = (await web_links.issue(session, rt.school_id, [household_id], rt.clock.now()))[household_id]
-        await session.commit()
-    return web_links.web_url(rt.settings.public_url, token)
 
 
 async def test_an_arabic_family_books_thursday_at_home_and_sees_it_confirmed(bot, people, browser, screens):

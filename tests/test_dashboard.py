@@ -11,31 +11,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import MovableClock
 from bot.handlers.guards import COORDINATOR
 from bot.screens.coverage import row_text
 from bot.services import periods
 from bot.services.coverage import coverage
 from db.models import AuditEntry
-from tests.messaging_setup import MON, START, book, school
+from tests.messaging_setup import MON, book, school
 from tests.messaging_setup import NL as w
 from tests.seed import staff_link
 from tests.web_client import Browser
-from tests.web_setup import served_bot
+from tests.web_setup import bot, module_clock  # noqa: F401  (fixtures)
 
 MARIEKE = "Marieke de Vries"
 LOGIN = re.compile(r"http://127\.0\.0\.1:\d+/dashboard/login/[A-Za-z0-9_-]{32}")
-
-
-@pytest.fixture(scope="module")
-def module_clock(database_url) -> MovableClock:
-    return MovableClock(START)
-
-
-@pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    async with served_bot(double, database_url, module_clock) as under_test:
-        yield under_test
 
 
 @pytest.fixture(scope="module")

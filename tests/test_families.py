@@ -27,12 +27,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import plan
-from bot.clock import MovableClock
 from bot.questionnaire import BUILT_IN
 from db.models import Appointment, AuditEntry, Invitation
 from tests.messaging_setup import (
     MON,
-    START,
     TUE,
     at,
     invitation_of,
@@ -43,7 +41,7 @@ from tests.messaging_setup import (
 from tests.messaging_setup import NL as w
 from tests.seed import staff_link
 from tests.test_coverage import homevisit
-from tests.web_setup import fields, get, served_bot
+from tests.web_setup import bot, fields, get, module_clock  # noqa: F401  (fixtures)
 from tests.words import Words
 
 MARIEKE = "Marieke de Vries"
@@ -54,18 +52,6 @@ CONFIRMED = ("✅ Het huisbezoek staat vast!\n\n{teacher} komt {when}.\n\nVerand
 AFTER = ("Hoe ging het huisbezoek bij het gezin van {children} ({when})? Schrijf een korte notitie nu het nog vers "
          "is: waar is het gezin trots op, en wat spraken jullie af?")
 LETTER_HINT = "✉️ " + w("Een brief helpt misschien: vraag de coördinator om een brief met /letters.")
-
-
-@pytest.fixture(scope="module")
-def module_clock(database_url) -> MovableClock:
-    return MovableClock(START)
-
-
-@pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    """The bot and its web server: the teacher's calendar feed is read over HTTP."""
-    async with served_bot(double, database_url, module_clock) as under_test:
-        yield under_test
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from bot.clock import MovableClock
-from bot.services import web_links
 from bot.services.periods import close_period
 from db.models import Appointment, Household, Invitation, OutboxMessage
-from tests.messaging_setup import MON, START, at, school
+from tests.messaging_setup import MON, at, school
 from tests.messaging_setup import NL as w
 from tests.web_client import Browser
-from tests.web_setup import fields, served_bot
+from tests.web_setup import bot, fields, module_clock, web_link  # noqa: F401  (fixtures)
 from tests.words import Words
 
 MARIEKE = "Marieke de Vries"
@@ -35,29 +33,8 @@ AR, TR, PL = Words("ar"), Words("tr"), Words("pl")
 
 
 @pytest.fixture(scope="module")
-def module_clock(database_url) -> MovableClock:
-    return MovableClock(START)
-
-
-@pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    async with served_bot(double, database_url, module_clock) as under_test:
-        yield under_test
-
-
-@pytest.fixture(scope="module")
 async def people(bot):
     return await school(bot, [MARIEKE], [], [(MARIEKE, MON, "15:00", "20:00"), (MARIEKE, THU, "16:00", "21:00")])
-
-
-async def web_link(bot, household: str) -> str:
-    """A fresh web link for the household, as the coordinator's tools issue it."""
-    rt = bot.runtime
-    async with rt.sessionmaker() as session:
-        household_id = await session.scalar(select(Household.id).where(Household.external_id == household))
-        token = (await web_links.issue(session, rt.school_id, [household_id], rt.clock.now()))[household_id]
-        await session.commit()
-    return web_links.web_url(rt.settings.public_url, token)
 
 
 @pytest.fixture(scope="module")

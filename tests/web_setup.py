@@ -7,15 +7,20 @@ import socket
 from contextlib import asynccontextmanager
 
 import aiohttp
+import pytest
 from aiohttp import web
+from sqlalchemy import select
 
-from bot.clock import Clock
+from bot.clock import Clock, MovableClock
 from bot.sandbox.api import BotAPIDouble
+from bot.services import web_links
 from bot.web import build_web_app
+from db.models import Household
 from db.session import make_engine
 from tests.conftest import make_settings
 from tests.databases import wipe
 from tests.harness import BotUnderTest
+from tests.messaging_setup import START
 
 
 def free_port() -> int:
@@ -42,6 +47,29 @@ async def served_bot(double: BotAPIDouble, database_url: str, clock: Clock, **se
     finally:
         await runner.cleanup()
         await under_test.stop()
+
+
+# A module's bot with its web server, the clock on START when the module begins (import these
+# two fixtures into a test module to use them).
+@pytest.fixture(scope="module")
+def module_clock(database_url) -> MovableClock:
+    return MovableClock(START)
+
+
+@pytest.fixture(scope="module")
+async def bot(double, database_url, module_clock):
+    async with served_bot(double, database_url, module_clock) as under_test:
+        yield under_test
+
+
+async def web_link(bot, household: str) -> str:
+    """A fresh web link for the household (by its roster id), as the coordinator's tools issue it."""
+    rt = bot.runtime
+    async with rt.sessionmaker() as session:
+        household_id = await session.scalar(select(Household.id).where(Household.external_id == household))
+        token = (await web_links.issue(session, rt.school_id, [household_id], rt.clock.now()))[household_id]
+        await session.commit()
+    return web_links.web_url(rt.settings.public_url, token)
 
 
 async def get(url: str) -> tuple[int, str]:

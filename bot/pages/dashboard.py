@@ -38,7 +38,7 @@ def _render(request: web.Request, runtime: Runtime, template: str, shown, status
 
 def _message(request: web.Request, runtime: Runtime, status: int, *, expired_link: bool = False) -> web.Response:
     t = runtime.translator(runtime.settings.default_language)
-    return _render(request, runtime, "dashboard_message.html", screens.login_needed(t, expired_link=expired_link),
+    return _render(request, runtime, "message.html", screens.login_needed(t, expired_link=expired_link),
                    status)
 
 

@@ -18,6 +18,7 @@ from bot.screens.coverage import (
 )
 from bot.screens.keyboard import Screen
 from bot.screens.phrases import DECLINE_REASON_LABELS
+from bot.screens.web_family import Page
 from bot.services.coverage import Coverage, Row
 
 
@@ -48,6 +49,9 @@ class Dashboard:
     downloads: tuple[tuple[str, str], ...]  # (label, address)
     log_out: str
     footer: str
+    languages: tuple = ()  # what every page has (base.html): no language picker here
+    language_label: str = ""
+    notice: str | None = None
 
 
 def _row(t: Translator, name: str, row: Row) -> ClassRow:
@@ -87,21 +91,12 @@ def dashboard(t: Translator, report: Coverage, call_lists: list[tuple[str, int]]
         log_out=t._("Uitloggen"), footer=school)
 
 
-@dataclass(frozen=True)
-class Message:
-    lang: str
-    dir: str
-    title: str
-    heading: str
-    text: str
-
-
-def login_needed(t: Translator, *, expired_link: bool = False) -> Message:
+def login_needed(t: Translator, *, expired_link: bool = False) -> Page:
     heading = t._("Deze inloglink werkt niet (meer)") if expired_link else t._("Dashboard")
-    return Message(t.language.replace("_", "-"), "rtl" if t.language in RTL_LANGUAGES else "ltr",
-                   heading, heading,
-                   t._("Vraag in de chat met de bot een nieuwe inloglink met /dashboard. Een link werkt één keer, "
-                       "tien minuten lang."))
+    return Page(lang=t.language.replace("_", "-"), dir="rtl" if t.language in RTL_LANGUAGES else "ltr",
+                title=heading, heading=heading, languages=(), language_label="", footer="", body={
+                    "text": t._("Vraag in de chat met de bot een nieuwe inloglink met /dashboard. Een link werkt één "
+                                "keer, tien minuten lang.")})
 
 
 def login_link_screen(t: Translator, link: str) -> Screen:
