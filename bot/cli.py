@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import io
 import os
 import sys
 from datetime import timedelta
@@ -56,13 +55,20 @@ def _parser() -> argparse.ArgumentParser:
                        "the children and their teachers, the visit period, a QR code and the household's personal "
                        "link, and what to do without a smartphone (SCHOOL_PHONE). Each letter gets a fresh link "
                        "for the household's first guardian without Telegram; older unused links of these "
-                       "guardians stop working. Needs an open visit period and Debian's fonts-noto-core.")
+                       "guardians stop working. With PUBLIC_URL set, each letter also carries the household's web page "
+                       "(a second QR code and its address), renewed like the link. Needs an open visit period and "
+                       "Debian's fonts-noto-core.")
     p.add_argument("--class", dest="class_name", metavar="NAME",
                    help="only the households of this class's pupils, e.g. 'Groep 5'")
     p.add_argument("--household", metavar="ID", help="only this household (the roster's household_id)")
     p.add_argument("--all", dest="everyone", action="store_true",
                    help="every household, also those already on Telegram")
     p.add_argument("--output", type=Path, required=True, metavar="FILE", help="the PDF to write, e.g. letters.pdf")
+
+    p = sub.add_parser("web-link", help="a fresh web page link for one household (needs PUBLIC_URL)",
+                       description="Issue a fresh link to a household's web page, for families without Telegram. "
+                       "The household's older web link stops working at once.")
+    p.add_argument("--household", metavar="ID", required=True, help="the roster's household_id")
 
     p = sub.add_parser("open-period", help="open the visit period",
                        description="Open the school's visit period (one at a time). Teachers then add their times "
@@ -229,6 +235,7 @@ async def _add_staff(settings: Settings, args) -> int:
 
 
 async def _invite_links(settings: Settings, args) -> int:
+    from bot.services import web_links
     from bot.services.personal_links import deep_link, issue_pending_links
 
     username = await _bot_username(settings)
@@ -236,24 +243,55 @@ async def _invite_links(settings: Settings, args) -> int:
     async with _database(settings) as (session, school_id, clock):
         links = await issue_pending_links(session, school_id, default_language=settings.default_language,
                                           now=clock.now(), valid_for=timedelta(days=settings.invite_days_valid))
+        web: dict[str, str] = {}
+        if settings.public_url:  # one web page per household with a guardian not on Telegram yet
+            tokens = await web_links.issue_for_roster_ids(
+                session, school_id, {link.household_id for link in links if link.role == "guardian"}, clock.now())
+            await session.commit()
+            web = {household: web_links.web_url(settings.public_url, token) for household, token in tokens.items()}
     out = _open_output(args.output)
     try:
         if args.format == "csv":
             writer = csv.writer(out)
-            writer.writerow(["role", "name", "pupils", "household_id", "language", "link"])
+            writer.writerow(["role", "name", "pupils", "household_id", "language", "link", "web_link"])
             for link in links:
                 cells = (link.role, link.name, "; ".join(link.pupils), link.household_id, link.language,
-                         deep_link(username, link.token))
+                         deep_link(username, link.token), web.get(link.household_id, "") if link.household_id else "")
                 writer.writerow([safe(cell) for cell in cells])
         else:
             for link in links:
                 about = f" (household {link.household_id}: {', '.join(link.pupils)})" if link.role == "guardian" else ""
                 out.write(f"{link.role} {link.name}{about} [{link.language}]\n  {deep_link(username, link.token)}\n")
+                if link.household_id in web:
+                    out.write(f"  web: {web[link.household_id]}\n")
     finally:
         if out is not sys.stdout:
             out.close()
     print(f"{len(links)} links issued; each works once, for {settings.invite_days_valid} days. "
           "Older unused links of the same people no longer work.", file=sys.stderr)
+    if web:
+        print(f"{len(web)} web pages (one per household): a new link each, the household's older web link no "
+              "longer works; the pages open while a visit period is open.", file=sys.stderr)
+    else:
+        print("No web pages: set PUBLIC_URL to give families without Telegram a web link.", file=sys.stderr)
+    return 0
+
+
+async def _web_link(settings: Settings, args) -> int:
+    from bot.services import web_links
+
+    if not settings.public_url:
+        print("error: set PUBLIC_URL (the address the web pages are served at) first", file=sys.stderr)
+        return 1
+    async with _database(settings) as (session, school_id, clock):
+        tokens = await web_links.issue_for_roster_ids(session, school_id, {args.household}, clock.now())
+        await session.commit()
+    if args.household not in tokens:
+        print(f"error: no household {args.household!r} on the roster", file=sys.stderr)
+        return 1
+    print(web_links.web_url(settings.public_url, tokens[args.household]))
+    print("The household's older web link no longer works. The page opens while a visit period is open.",
+          file=sys.stderr)
     return 0
 
 
@@ -275,7 +313,8 @@ async def _letters(settings: Settings, args) -> int:
             class_id = await find_class(session, school_id, args.class_name) if args.class_name else None
             batch = await prepare_letters(session, school_id, default_language=settings.default_language,
                                           now=clock.now(), valid_for=timedelta(days=days), class_id=class_id,
-                                          household=args.household, everyone=args.everyone)
+                                          household=args.household, everyone=args.everyone,
+                                          public_url=settings.public_url)
         except RuleError as exc:
             raise CommandError(f"{exc}; no letters were written") from None
     pdf = render_letters(batch, catalogs=Catalogs(), tz=settings.tz, school=settings.school_name,
@@ -288,6 +327,13 @@ async def _letters(settings: Settings, args) -> int:
     print(f"{count} letter{'' if count == 1 else 's'} written to {args.output} (one A4 page per household)")
     print(f"{batch.fresh_links} fresh link{'' if batch.fresh_links == 1 else 's'}, each working once for {days} days; "
           "older unused links of these guardians no longer work")
+    web = batch.fresh_web_links
+    if web:
+        print(f"{web} fresh web link{'' if web == 1 else 's'}, one per household, to its page for families without "
+              f"Telegram; older web links of {'this household' if web == 1 else 'these households'} no longer work")
+    else:
+        print("No web links on the letters: set PUBLIC_URL to give families without Telegram a web page.",
+              file=sys.stderr)
     return 0
 
 
@@ -550,9 +596,8 @@ def _progress(c) -> str:
 async def _report(settings: Settings, args) -> int:
     from bot.i18n import Catalogs
     from bot.screens.coverage import coverage_text
-    from bot.services.coverage import coverage
+    from bot.services.coverage import as_csv, coverage
     from bot.services.periods import current_period
-    from db.models import Channel
 
     _check_writable(args.output)
     async with _database(settings) as (session, school_id, clock):
@@ -561,22 +606,7 @@ async def _report(settings: Settings, args) -> int:
     if args.format == "text":
         _write_report(args.output, coverage_text(Catalogs().translator("en", settings.tz), report) + "\n")
         return 0
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["class", "pupils", "households", "linked", "invited", "booked", "visited", "declined",
-                     "unreachable", "share_pupils_visited", "decline_reasons",
-                     *(f"reached_{c}" for c in Channel), *(f"visited_{c}" for c in Channel)])
-    for row in [*report.classes, report.school]:
-        writer.writerow([safe(cell) for cell in (
-            row.name if row.name != "*" else "school", row.pupils, row.households, row.linked, row.invited,
-            row.booked, row.visited, row.declined, row.unreachable, f"{row.share_visited:.3f}",
-            "; ".join(f"{k}={v}" for k, v in sorted(row.decline_reasons.items())),
-            *(row.reached[c] for c in Channel), *(row.visited_by[c] for c in Channel))])
-    writer.writerow([])
-    writer.writerow(["teacher", "visits_done", "visits_planned", "hours"])
-    for teacher in report.teachers:
-        writer.writerow([safe(cell) for cell in (teacher.name, teacher.done, teacher.planned, f"{teacher.hours:g}")])
-    _write_report(args.output, out.getvalue())
+    _write_report(args.output, as_csv(report))
     return 0
 
 
@@ -708,4 +738,5 @@ COMMANDS = {
     "add-staff": _add_staff,
     "invite-links": _invite_links,
     "letters": _letters,
+    "web-link": _web_link,
 }

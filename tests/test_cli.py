@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Guardian, InviteToken, Staff
+from bot.services import web_links
+from db.models import Guardian, Household, InviteToken, Staff, WebLink
 from tests.seed import EXAMPLE_ROSTER
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,10 +43,23 @@ async def test_migrate_import_and_invite_links(fresh_db, sessionmaker):
     again = homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER))
     assert "nothing to change" in again.stdout
 
-    result = homevisit(fresh_db, "invite-links", "--format", "csv")
+    result = homevisit(fresh_db, "invite-links", "--format", "csv", env={"PUBLIC_URL": "https://bezoek.example"})
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == ["role", "name", "pupils", "household_id", "language", "link"]
+    assert list(rows[0]) == ["role", "name", "pupils", "household_id", "language", "link", "web_link"]
+    # One web page per household: both of Emma's parents get the same one, every household its own.
+    web = {row["household_id"]: row["web_link"] for row in rows if row["role"] == "guardian"}
+    assert all(re.fullmatch(r"https://bezoek\.example/v/[A-Za-z0-9_-]{32}", link) for link in web.values())
+    assert len(set(web.values())) == len(web)
+    assert {row["web_link"] for row in rows if row["household_id"] == "H001"} == {web["H001"]}
+    assert {row["web_link"] for row in rows if row["role"] != "guardian"} == {""}
+    assert "web pages (one per household)" in result.stderr
+    async with sessionmaker() as session:
+        found = await web_links.find(session, web["H001"].rsplit("/", 1)[1], datetime.now(timezone.utc))
+        assert found is not None and (await session.get(Household, found.household_id)).external_id == "H001"
+        # Only the hash is stored.
+        assert await session.scalar(select(func.count()).select_from(WebLink).where(
+            WebLink.token_hash == web["H001"].rsplit("/", 1)[1])) == 0
     async with sessionmaker() as session:
         guardians = await session.scalar(select(func.count()).select_from(Guardian))
         teachers = await session.scalar(select(func.count()).select_from(Staff))
@@ -63,6 +77,23 @@ async def test_migrate_import_and_invite_links(fresh_db, sessionmaker):
     async with sessionmaker() as session:
         live = await session.scalar(select(func.count()).select_from(InviteToken).where(InviteToken.replaced_at.is_(None)))
     assert live == len(rows)
+
+
+async def test_web_link_renews_one_households_page(fresh_db, sessionmaker):
+    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
+    env = {"PUBLIC_URL": "https://bezoek.example"}
+    first = homevisit(fresh_db, "web-link", "--household", "H003", env=env)
+    second = homevisit(fresh_db, "web-link", "--household", "H003", env=env)
+    assert first.returncode == second.returncode == 0, first.stderr
+    old, new = (r.stdout.strip().rsplit("/", 1)[1] for r in (first, second))
+    assert "older web link no longer works" in second.stderr
+    async with sessionmaker() as session:
+        now = datetime.now(timezone.utc)
+        assert await web_links.find(session, old, now) is None and await web_links.find(session, new, now) is not None
+    unknown = homevisit(fresh_db, "web-link", "--household", "H999", env=env)
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "error: no household 'H999' on the roster"
+    no_url = homevisit(fresh_db, "web-link", "--household", "H003")
+    assert no_url.returncode == 1 and "PUBLIC_URL" in no_url.stderr
 
 
 async def test_add_staff_prints_a_personal_link(fresh_db):

@@ -2,7 +2,9 @@
 page each, in its own language (with the Dutch text beneath), naming its children and
 teachers and the visit period as that language writes dates; the QR code on each page,
 decoded from the rendered image, is the household's fresh personal link, and that link
-works. On SQLite and PostgreSQL.
+works. With the server's public address (PUBLIC_URL) a second code opens the household's
+web page, for a family without Telegram; its older web link stops working. On SQLite and
+PostgreSQL.
 
 The PDF is read back as a person's tools would: pypdfium2 renders every page to an image
 (zxing-cpp reads the QR code from it) and extracts the text."""
@@ -21,6 +23,7 @@ from sqlalchemy import select
 from bot.documents.letters import render_letters
 from bot.i18n import Catalogs
 from bot.languages import SUPPORTED_LANGUAGES
+from bot.services import family_page, web_links
 from bot.services import letters as letter_rules
 from bot.services.arrangements import record_decline, record_visit
 from bot.services.errors import RuleError
@@ -28,7 +31,7 @@ from bot.services.invitations import send_invitations
 from bot.services.periods import PeriodDraft, current_period, open_period
 from bot.services.personal_links import Redeemed, deep_link, issue_token, redeem
 from bot.services.roster import import_roster
-from db.models import Channel, Guardian, Household, Invitation, InviteToken, Staff
+from db.models import Channel, Guardian, Household, Invitation, InviteToken, Staff, WebLink
 from tests.visit_setup import TZ, guardian, new_school
 from tests.words import Words
 
@@ -65,11 +68,20 @@ LINK_FOR = {"H01": "Anouk Jansen", "H02": "An Claes", "H03": "Emily Smith", "H04
             "H05": "Stefan Müller", "H06": "Ayşe Yılmaz", "H07": "Khadija El Amrani",
             "H08": "Katarzyna Wiśniewska", "H09": "Олена Коваленко"}
 INVISIBLE = re.compile("[\u2066-\u2069\u200e\u200f\ufffe\ufeff]")
+PUBLIC_URL = "https://huisbezoek.example.nl"
+WEB_CAPTION = "Geen Telegram? Open deze pagina in de browser van je telefoon:"
+
+
+def unhyphenated(text: str) -> str:
+    """pdfium takes a line ending in "-" for a word hyphenated there: it gives U+FFFE for the
+    hyphen and the line break. The letters break lines at spaces only (a link whose random
+    token ends in "-" is one such line): the "-" is the text's, and the line ends after it."""
+    return text.replace("\ufffe", "-\n")
 
 
 def plain(text: str) -> str:
     """Extracted or expected text, with bidi controls gone and every space one space."""
-    return " ".join(INVISIBLE.sub("", text).replace("\u00a0", " ").replace("\u202f", " ").split())
+    return " ".join(INVISIBLE.sub("", unhyphenated(text)).replace("\u00a0", " ").replace("\u202f", " ").split())
 
 
 PUNCTUATION = ".,،:;"
@@ -137,6 +149,9 @@ async def test_a_letter_per_household_in_its_language_with_a_working_personal_li
                                                valid_for=timedelta(days=60), everyone=True)
     assert sorted(letter.language for letter in batch.letters) == sorted(SUPPORTED_LANGUAGES)
     assert batch.fresh_links == 9
+    # Without PUBLIC_URL there is no web page: no web link is issued or printed.
+    assert batch.fresh_web_links == 0 and all(letter.web_link is None for letter in batch.letters)
+    assert (await session.scalars(select(WebLink))).all() == []
     with caplog.at_level(logging.WARNING, logger="fpdf"):
         pdf = render_letters(batch, catalogs=Catalogs(), tz=TZ, school="De Regenboog", phone=PHONE,
                              bot_username=BOT)
@@ -170,12 +185,14 @@ async def test_a_letter_per_household_in_its_language_with_a_working_personal_li
             assert found(dutch.day(PERIOD.first_day), text, rtl=False), where
             assert found(dutch("Kies zelf een moment"), text, rtl=False), where
 
-        # The QR code, read from the picture, is the household's fresh link, printed beside it too.
+        # The QR code, read from the picture, is the household's fresh link, printed beside it too;
+        # the only code on the page (without PUBLIC_URL no web page, and no word of one).
         [code] = zxingcpp.read_barcodes(image)
         assert code.format == zxingcpp.BarcodeFormat.QRCode
         assert code.text == deep_link(BOT, letter.token)
         assert code.text in plain(text), where
         assert letter.guardian == LINK_FOR[letter.household]
+        assert "/v/" not in text and not found(dutch(WEB_CAPTION), text, rtl=False), where
 
     # Arabic reads right to left: the title's first letter stands right of its last; a phone
     # number inside it still reads left to right.
@@ -207,6 +224,85 @@ async def test_a_letter_per_household_in_its_language_with_a_working_personal_li
         assert linked.name == LINK_FOR[letter.household] and linked.account_id is not None
     assert (await redeem(session, old_token, telegram_user_id=9_300_000, chat_id=9_300_000, telegram_language=None,
                          now=clock.now())).outcome == Redeemed.REPLACED
+
+
+def codes_on(image) -> list[tuple[str, int]]:
+    """The QR codes on a page, from the top down: (text, top edge in pixels)."""
+    found_codes = zxingcpp.read_barcodes(image)
+    assert all(code.format == zxingcpp.BarcodeFormat.QRCode for code in found_codes)
+    return sorted(((code.text, min(code.position.top_left.y, code.position.top_right.y)) for code in found_codes),
+                  key=lambda pair: pair[1])
+
+
+async def test_with_a_public_address_a_second_code_opens_the_households_web_page(session, clock, caplog):
+    school_id = await school(session, clock)
+    await send_invitations(session, await current_period(session, school_id), clock.now())  # so the pages open
+    await link(session, "Katrin Müller", clock, 9_100_201)  # Stefan Müller still gets the Telegram link
+    await link(session, "Emily Smith", clock, 9_100_202)  # the Smiths are all on Telegram: the web page only
+    # An older web link of the El Amrani household, sent earlier: the letter's replaces it.
+    el_amrani = await session.scalar(select(Household.id).where(Household.external_id == "H07"))
+    old_web = (await web_links.issue(session, school_id, [el_amrani], clock.now()))[el_amrani]
+    await session.commit()
+    assert await web_links.find(session, old_web, clock.now()) is not None
+
+    batch = await letter_rules.prepare_letters(session, school_id, default_language="nl", now=clock.now(),
+                                               valid_for=timedelta(days=60), everyone=True,
+                                               public_url=PUBLIC_URL + "/")
+    assert batch.fresh_links == 8 and batch.fresh_web_links == 9  # every letter has the web page
+    with caplog.at_level(logging.WARNING, logger="fpdf"):
+        pdf = render_letters(batch, catalogs=Catalogs(), tz=TZ, school="De Regenboog", phone=PHONE,
+                             bot_username=BOT)
+    assert not [r for r in caplog.records if "missing" in r.getMessage()], "a glyph is missing from the fonts"
+    read = pages(pdf)
+    assert len(read) == 9  # still one A4 page each, in every language, with the Dutch text beneath
+    dutch = Words("nl")
+    for letter, (text, image) in zip(batch.letters, read):
+        lang = letter.language
+        w, rtl, where = Words(lang), lang == "ar", f"{letter.household} ({lang})"
+        assert re.fullmatch(re.escape(PUBLIC_URL) + r"/v/[A-Za-z0-9_-]{32}", letter.web_link), where
+        codes = [code for code, _ in codes_on(image)]
+        if letter.household == "H03":  # nobody to link: only the web page's code
+            assert letter.token is None and codes == [letter.web_link], where
+            assert found(w("Jullie gebruiken Telegram al: de uitnodiging komt in jullie chat met de school."), text,
+                         rtl=rtl), where
+        else:  # the Telegram link's code first, the web page's below it
+            assert codes == [deep_link(BOT, letter.token), letter.web_link], where
+            assert deep_link(BOT, letter.token) in plain(text), where
+        # The caption and the address written out, in the household's language and in the Dutch beneath.
+        assert found(w(WEB_CAPTION), text, rtl=rtl), where
+        assert letter.web_link in plain(text), where
+        if lang not in ("nl", "nl_BE"):
+            assert found(dutch(WEB_CAPTION), text, rtl=False), where
+            assert plain(text).count(letter.web_link) == 2, where
+
+        # The web link opens the household's page (it has an invitation in the open period).
+        token = letter.web_link.rsplit("/", 1)[1]
+        live = await web_links.find(session, token, clock.now())
+        household = await session.get(Household, live.household_id)
+        assert household.external_id == letter.household, where
+        page = await family_page.open_page(session, token, clock.now(), "nl")
+        assert page is not None and page.household_id == household.id, where
+    # Nothing was pushed off the page: the last line, the signature (in Dutch where the Dutch text is
+    # beneath), stands above the footer.
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for number, letter in enumerate(batch.letters):
+            signature = Words(letter.language if letter.language in ("nl", "nl_BE") else "nl")(
+                "de leerkrachten van {school}", school="De Regenboog")
+            page = document[number]
+            textpage = page.get_textpage()
+            page_text = textpage.get_text_range()
+            last = page_text.rindex(signature) + len(signature) - 1
+            footer = page_text.index(f"{letter.household} · ")
+            assert textpage.get_charbox(last)[1] > textpage.get_charbox(footer)[3] + 10, letter.household
+            assert textpage.get_charbox(footer)[1] > 0, letter.household  # on the page (PDF points, from below)
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+    # The El Amrani household's older web link no longer works.
+    assert await web_links.find(session, old_web, clock.now()) is None
+    assert await family_page.open_page(session, old_web, clock.now(), "nl") is None
 
 
 async def test_which_households_get_a_letter(session, clock):

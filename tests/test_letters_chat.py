@@ -1,34 +1,53 @@
-"""/letters in chat, over the Bot API sandbox with the real bot: the coordinator picks a
-class or every household without Telegram and gets the PDF as a document (made in a
-thread, beside the event loop); a parent follows the QR code of her letter and is linked.
-Nobody else may ask, a forged button changes nothing, and missing fonts are said plainly.
-On SQLite and PostgreSQL."""
+"""/letters in chat, over the Bot API sandbox with the real bot and its web server (PUBLIC_URL):
+the coordinator picks a class or every household without Telegram and gets the PDF as a
+document (made in a thread, beside the event loop); a parent follows the QR code of her
+letter and is linked, and the second code opens her household's web page. Nobody else may
+ask, a forged button changes nothing, and missing fonts are said plainly. On SQLite and
+PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
 import re
 import threading
 
-import zxingcpp
+import pytest
 from sqlalchemy import func, select
 
 import bot.documents.letters as documents
 from bot.screens.letters import LETTERS_FOR
+from bot.services import web_links
+from bot.services.invitations import send_invitations
 from bot.services.periods import current_period
-from db.models import InviteToken
+from db.models import Household, InviteToken
 from tests.seed import (
     account_of_guardian,
     guardian_link,
     load_example_roster,
     staff_link,
 )
-from tests.test_letters import pages, plain
+from tests.test_letters import codes_on, pages, plain
 from tests.test_letters_cli import CLASSES, GUARDIANS
 from tests.visit_setup import MARIEKE, open_autumn
+from tests.web_setup import get, served_bot
 from tests.words import Words
 
 ON_TELEGRAM = {"H011", "H010"}  # Emily Smith, Katrin Müller
 LINK = re.compile(r"https://t\.me/homevisit_test_bot\?start=([A-Za-z0-9_-]{32})")
+
+
+@pytest.fixture(scope="module")
+async def bot(double, database_url, module_clock):
+    """The bot with its web server, so that the letters carry the households' web pages."""
+    async with served_bot(double, database_url, module_clock) as under_test:
+        yield under_test
+
+
+async def issue_web_link(rt, household: str) -> str:
+    async with rt.sessionmaker() as session:
+        household_id = await session.scalar(select(Household.id).where(Household.external_id == household))
+        token = (await web_links.issue(session, rt.school_id, [household_id], rt.clock.now()))[household_id]
+        await session.commit()
+    return web_links.web_url(rt.settings.public_url, token)
 
 
 def document_of(user) -> tuple[dict, bytes]:
@@ -52,6 +71,7 @@ async def test_the_coordinator_prints_the_letters_of_a_class_and_a_parent_follow
 
     async with rt.sessionmaker() as session:
         await open_autumn(session, rt.school_id, rt.clock.now())
+    old_web = await issue_web_link(rt, "H003")  # the El Amrani household's web page, sent to it earlier
     [menu] = await wilma.send("/letters")
     without = len(GUARDIANS) - len(ON_TELEGRAM)
     assert w.n("{count} gezin zonder Telegram heeft nog niet geantwoord.",
@@ -92,18 +112,35 @@ async def test_the_coordinator_prints_the_letters_of_a_class_and_a_parent_follow
         w.n("📄 {count} brief om te printen: één A4 per gezin.", "📄 {count} brieven om te printen: één A4 per gezin.",
             len(groep_5)),
         w.n("{count} nieuwe link; oudere ongebruikte links van deze ouders werken niet meer.",
-            "{count} nieuwe links; oudere ongebruikte links van deze ouders werken niet meer.", len(groep_5))])
+            "{count} nieuwe links; oudere ongebruikte links van deze ouders werken niet meer.", len(groep_5)),
+        w.n("{count} nieuwe link naar de webpagina van het gezin; de oudere werkt niet meer.",
+            "{count} nieuwe links naar de webpagina's van de gezinnen; de oudere werken niet meer.", len(groep_5))])
     assert wilma.bot.double.chats[wilma.id].messages[menu["message_id"]]["text"] == "✅ " + w(
         "De brieven staan hieronder.")
     read = pages(pdf)
     households = [re.search(r"\b(H\d{3}) · ", text).group(1) for text, _ in read]
     assert sorted(households) == groep_5
 
-    # Khadija El Amrani (H003) scans the code on her letter and is linked.
+    # Every letter has two codes: the Telegram link, and below it the household's web page.
+    web_link = re.compile(re.escape(rt.settings.public_url) + r"/v/[A-Za-z0-9_-]{32}")
+    for household, (text, image) in zip(households, read):
+        [(telegram, _), (web, _)] = codes_on(image)
+        assert LINK.fullmatch(telegram) and web_link.fullmatch(web), household
+        assert telegram in plain(text) and web in plain(text), household
+
+    # Khadija El Amrani (H003): the second code on her letter opens her household's page (once the
+    # invitations are out); the page sent earlier no longer does.
     text, image = read[households.index("H003")]
     assert "Yasmine El Amrani" in plain(text) and "Adam El Amrani" in plain(text)
-    [code] = zxingcpp.read_barcodes(image)
-    token = LINK.fullmatch(code.text).group(1)
+    [(telegram, _), (web, _)] = codes_on(image)
+    async with rt.sessionmaker() as session:
+        await send_invitations(session, await current_period(session, rt.school_id), rt.clock.now())
+    await bot.drain()
+    status, page = await get(web)
+    assert status == 200 and "Yasmine El Amrani" in page
+    assert (await get(old_web))[0] == 404
+    # She scans the first code and is linked.
+    token = LINK.fullmatch(telegram).group(1)
     khadija = bot.user("Khadija", language_code="ar")
     assert await account_of_guardian(rt, "Khadija El Amrani") is None
     await khadija.send(f"/start {token}")

@@ -1,6 +1,7 @@
 """`homevisit letters`: which households get a page (those without Telegram, one class, one
-household, or all), the fresh links it says it issued (and the old ones it retired), and
-the one-line refusals that write no file and issue no link. On SQLite and PostgreSQL."""
+household, or all), the fresh links it says it issued (and the old ones it retired), the
+web page's code beside the Telegram one with PUBLIC_URL, and the one-line refusals that
+write no file and issue no link. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import csv
@@ -12,12 +13,16 @@ import pytest
 import zxingcpp
 from sqlalchemy import func, select
 
+from bot.services import family_page, web_links
+from bot.services.invitations import send_invitations
+from bot.services.periods import current_period
 from bot.services.personal_links import Redeemed, issue_token, redeem
-from db.models import InviteToken
+from db.models import Household, InviteToken, WebLink
 from tests.seed import EXAMPLE_ROSTER
-from tests.test_letters import pages, plain
+from tests.test_letters import codes_on, pages, plain
 from tests.visit_setup import (
     guardian,
+    household_id,
     link_guardian,
     load_roster,
     new_school,
@@ -26,6 +31,9 @@ from tests.visit_setup import (
 
 LINKED = ("Anouk Jansen", "Emily Smith", "Katrin Müller")  # H001 (three classes), H011 (alone), H010 (not Stefan)
 LINK = re.compile(r"https://t\.me/regenboog_test_bot\?start=([A-Za-z0-9_-]{32})")
+PUBLIC_URL = "https://huisbezoek.example.nl"
+WEB = re.compile(re.escape(PUBLIC_URL) + r"/v/([A-Za-z0-9_-]{32})")
+NO_WEB = "No web links on the letters: set PUBLIC_URL to give families without Telegram a web page."
 
 
 def roster() -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, set[str]]]:
@@ -77,7 +85,9 @@ async def test_households_without_telegram_one_class_one_household_or_all(school
     assert ran.out.splitlines() == [
         f"34 letters written to {out} (one A4 page per household)",
         "34 fresh links, each working once for 60 days; older unused links of these guardians no longer work"]
+    assert NO_WEB in ran.err.splitlines()  # without PUBLIC_URL: no web page, and the coordinator is told how
     assert await live_tokens(session) == 34
+    assert await session.scalar(select(func.count()).select_from(WebLink)) == 0
 
     # One class: its households without Telegram (Jansen and Müller have it), all their children named.
     ran = await cli(database_url, "letters", "--class", "Groep 5", "--output", str(out))
@@ -134,6 +144,52 @@ async def test_one_household_and_its_old_link(school, cli, database_url, session
     result = await redeem(session, LINK.fullmatch(code.text).group(1), telegram_user_id=8_200_002,
                           chat_id=8_200_002, telegram_language=None, now=now)
     assert result.outcome == Redeemed.LINKED and result.guardian_id == khadija.id
+
+
+async def test_with_public_url_each_letter_opens_the_households_web_page_too(school, cli, database_url, session,
+                                                                            clock, tmp_path):
+    await send_invitations(session, await current_period(session, school), clock.now())  # so the pages open
+    # An older web link of the El Amrani household (H003, Groep 3 and 5): printing replaces it.
+    el_amrani = await household_id(session, "H003")
+    old = (await web_links.issue(session, school, [el_amrani], clock.now()))[el_amrani]
+    await session.commit()
+    out = tmp_path / "groep-5.pdf"
+    ran = await cli(database_url, "letters", "--class", "Groep 5", "--output", str(out), PUBLIC_URL=PUBLIC_URL)
+    assert ran.code == 0, ran.err
+    read = pages(out.read_bytes())
+    households = households_on(read)
+    count = len(read)
+    assert sorted(households) == sorted(CLASSES["Groep 5"] - ON_TELEGRAM) and "H003" in households
+    assert ran.out.splitlines() == [
+        f"{count} letters written to {out} (one A4 page per household)",
+        f"{count} fresh links, each working once for 60 days; older unused links of these guardians no longer work",
+        (f"{count} fresh web links, one per household, to its page for families without Telegram; older web links "
+         "of these households no longer work")]
+    assert NO_WEB not in ran.err
+
+    now = datetime.now(timezone.utc)  # the command line runs on the real clock
+    for household, (text, image) in zip(households, read):
+        # Two codes on each page: the Telegram link, and below it the household's web page.
+        [(telegram, _), (web, _)] = codes_on(image)
+        assert LINK.fullmatch(telegram) and telegram in plain(text), household
+        token = WEB.fullmatch(web).group(1)
+        assert web in plain(text), household
+        live = await web_links.find(session, token, now)
+        assert (await session.get(Household, live.household_id)).external_id == household
+        assert await family_page.open_page(session, token, now, "nl") is not None, household
+    assert await web_links.find(session, old, now) is None  # the older web link no longer works
+
+    # One household, all its guardians on Telegram (--all): the web page's code alone.
+    ran = await cli(database_url, "letters", "--household", "H011", "--all", "--output", str(out),
+                    PUBLIC_URL=PUBLIC_URL + "/")
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[1:] == [
+        "0 fresh links, each working once for 60 days; older unused links of these guardians no longer work",
+        ("1 fresh web link, one per household, to its page for families without Telegram; older web links of this "
+         "household no longer work")]
+    [(text, image)] = pages(out.read_bytes())
+    [(web, _)] = codes_on(image)
+    assert WEB.fullmatch(web) and web in plain(text)
 
 
 async def test_the_school_phone_is_on_the_letter(school, cli, database_url, tmp_path):

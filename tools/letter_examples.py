@@ -4,8 +4,9 @@
 
 The fictional school of examples/roster.csv goes into a throwaway SQLite database, a visit
 period is opened and the letters of every household are made as `homevisit letters --all`
-makes them; for each language, the page of the household with the most children whose
-letter is in it is rendered to PNG. The tokens are derived from a counter so that the pictures change only
+makes them, with a PUBLIC_URL, so that each letter carries the household's web page too;
+for each language, the page of the household with the most children whose letter is in it
+is rendered to PNG. The tokens are derived from counters so that the pictures change only
 when the letter does: those links work nowhere.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bot.documents.letters import render_letters  # noqa: E402
 from bot.i18n import Catalogs  # noqa: E402
 from bot.languages import SUPPORTED_LANGUAGES  # noqa: E402
-from bot.services import personal_links  # noqa: E402
+from bot.services import personal_links, web_links  # noqa: E402
 from bot.services.letters import LetterBatch, prepare_letters  # noqa: E402
 from bot.services.periods import PeriodDraft, open_period  # noqa: E402
 from bot.services.roster import import_roster  # noqa: E402
@@ -37,6 +38,7 @@ OUT = ROOT / "examples" / "letters"
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 PERIOD = PeriodDraft("Huisbezoeken najaar 2026", date(2026, 11, 16), date(2026, 11, 27))
 SCHOOL, PHONE, BOT = "De Regenboog", "+31 20 123 45 67", "regenboog_huisbezoek_bot"
+PUBLIC_URL = "https://huisbezoek.example.nl"  # where the school's server would answer
 SCALE = 1.5  # 108 dpi: the QR code's modules are four pixels wide
 
 
@@ -50,7 +52,7 @@ async def letters(database_url: str) -> LetterBatch:
                                 default_language="nl", now=NOW)
             await open_period(session, school.id, PERIOD, NOW)
             return await prepare_letters(session, school.id, default_language="nl", now=NOW,
-                                         valid_for=timedelta(days=60), everyone=True)
+                                         valid_for=timedelta(days=60), everyone=True, public_url=PUBLIC_URL)
     finally:
         await engine.dispose()
 
@@ -60,6 +62,8 @@ def main() -> int:
 
     counter = itertools.count(1)
     personal_links.new_token = lambda: hashlib.sha256(f"example-{next(counter)}".encode()).hexdigest()[:32]
+    web_counter = itertools.count(1)
+    web_links.new_token = lambda: hashlib.sha256(f"example-web-{next(web_counter)}".encode()).hexdigest()[:32]
     with tempfile.TemporaryDirectory() as tmp:
         batch = asyncio.run(letters(f"sqlite+aiosqlite:///{tmp}/examples.db"))
     firsts: dict[str, int] = {}  # per language, the household with the most children (then the first)

@@ -3,7 +3,10 @@
 Each page is in the household's language, with the Dutch text beneath it when that
 language is not Dutch: the school, the children with their class and teacher, the visit
 period, what a home visit is, a QR code with the household's personal link, and what to
-do without a smartphone. The texts come from the catalogs (`t._`), the dates from Babel.
+do without a smartphone. With the server's public address (PUBLIC_URL) a second QR code
+below the first opens the household's web page, for a family without Telegram; its address
+is written out beneath the caption, and in the Dutch text too. The texts come from the
+catalogs (`t._`), the dates from Babel.
 
 fpdf2 draws the pages in the Noto fonts of Debian's fonts-noto-core package (Noto Sans,
 Noto Naskh Arabic), found where Debian and fontconfig put them, embedded once, as subsets.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -103,6 +106,7 @@ class LetterText:
     about: str
     choose_heading: str
     choose: tuple[str, ...]  # how to answer: with the link, or without one
+    web: str | None  # the caption of the web page's code; None when the letter has no web link
     no_smartphone: str
     regards: str
     signature: str
@@ -146,6 +150,7 @@ def letter_text(t: Translator, letter: Letter, batch: LetterBatch, *, school: st
                   "ook."),
         choose_heading=t._("Kies zelf een moment"),
         choose=choose,
+        web=t._("Geen Telegram? Open deze pagina in de browser van je telefoon:") if letter.web_link else None,
         no_smartphone=no_smartphone,
         regards=t._("Hartelijke groet,"),
         signature=t._("de leerkrachten van {school}").format(school=iso(school)),
@@ -180,6 +185,7 @@ PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN, TOP, BOTTOM = 20.0, 16.0, 14.0
 TEXT_W = PAGE_W - 2 * MARGIN
 QR_SIZE, QR_GAP = 40.0, 5.0
+WEB_QR_SIZE = 30.0  # the web page's code, below the Telegram one: a shorter link, fewer modules
 PT = 25.4 / 72  # mm per point
 INK, BLUE, GREY = (33, 33, 33), (22, 66, 128), (110, 110, 110)
 BIDI_CONTROLS = frozenset({0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)})
@@ -381,11 +387,11 @@ class _Flow:
                                     rtl))
             self.y += height
 
-    def link(self, link: str, x: float, width: float, rtl: bool) -> None:
+    def link(self, link: str, x: float, width: float, rtl: bool, factor: float = BIG) -> None:
         """The link on one line, smaller if need be; left to right, at the line's start."""
-        size = LINK.size * self.scale
+        size = LINK.size * self.scale * factor
         size = min(size, width / self.doc.width(link, "sans", False, 1.0) * 0.98)
-        self.y += LINK.before * self.scale
+        self.y += LINK.before * self.scale * factor
         height = size * PT * LINK.leading
         used = self.doc.width(link, "sans", False, size)
         self.ops.append(_Op("text", x + width - used if rtl else x, self.y, used, height, link, "sans", False, size,
@@ -398,8 +404,9 @@ class _Flow:
         self.y += after * self.scale
 
     def section(self, text: LetterText, *, rtl: bool, family: str, factor: float, link: str | None,
-                qr: Image.Image | None, header: bool) -> None:
-        """The letter in one language: the header, the text, and (once per page) the QR code."""
+                qr: Image.Image | None, header: bool, web_link: str | None = None,
+                web_qr: Image.Image | None = None) -> None:
+        """The letter in one language: the header, the text, and (once per page) the QR codes."""
         para = self.paragraph
         if header:
             para(text.title, TITLE, rtl=rtl, family=family, factor=factor)
@@ -427,6 +434,24 @@ class _Flow:
         else:
             for number, extra in enumerate(text.choose):
                 para(extra, CHILD if number else BODY, rtl=rtl, family=family, factor=factor, first=number == 0)
+        if text.web and web_link and web_qr is not None:
+            # The web page's code below the Telegram one, on its side; the caption and the address beside it.
+            size = WEB_QR_SIZE * min(1.0, self.scale + 0.1)
+            column = TEXT_W - size - QR_GAP
+            x_text = MARGIN + size + QR_GAP if rtl else MARGIN
+            x_code = MARGIN if rtl else MARGIN + TEXT_W - size
+            top = self.y + 4.0 * self.scale  # apart from the Telegram link, which belongs to the code above
+            self.ops.append(_Op("image", x_code, top, size, size, image=web_qr))
+            self.y = top
+            beside = len(self.ops)
+            para(text.web, BODY, rtl=rtl, family=family, factor=factor, x=x_text, width=column, first=True)
+            self.link(web_link, x_text, column, rtl, factor)
+            down = max(0.0, (size - (self.y - top)) / 2)  # the caption and the address at the code's middle
+            self.ops[beside:] = [replace(op, y=op.y + down) for op in self.ops[beside:]]
+            self.y = max(self.y + down, top + size)
+        elif text.web and web_link:  # the Dutch text beneath: the caption and the address, without the code
+            para(text.web, BODY, rtl=rtl, family=family, factor=factor)
+            self.link(web_link, MARGIN, TEXT_W, rtl, factor)
         para(text.no_smartphone, BODY, rtl=rtl, family=family, factor=factor)
         para(text.regards, BODY, rtl=rtl, family=family, factor=factor)
         para(text.signature, CHILD, rtl=rtl, family=family, factor=factor, first=True)
@@ -446,18 +471,20 @@ def qr_image(link: str, border: int = 4) -> Image.Image:
 
 
 def _page(doc: _Document, letter: Letter, main: LetterText, dutch: LetterText | None, *, school: str,
-          link: str | None, qr: Image.Image | None) -> list[_Op]:
+          link: str | None, qr: Image.Image | None, web_qr: Image.Image | None) -> list[_Op]:
     rtl = letter.language in RTL_LANGUAGES
     family = "arabic" if letter.language == "ar" else "sans"
     limit = PAGE_H - BOTTOM - 5.0
     for scale in SCALES:
         flow = _Flow(doc, scale)
         flow.paragraph(school, SCHOOL, rtl=rtl, family=family, first=True)
-        flow.section(main, rtl=rtl, family=family, factor=BIG, link=link, qr=qr, header=True)
+        flow.section(main, rtl=rtl, family=family, factor=BIG, link=link, qr=qr, header=True,
+                     web_link=letter.web_link, web_qr=web_qr)
         if dutch is not None:
             flow.rule(GREY, 0.2, 6.0, 3.0)
             flow.paragraph(LANGUAGE_NAMES[SOURCE_LANGUAGE], LABEL, rtl=False, family="sans", first=True)
-            flow.section(dutch, rtl=False, family="sans", factor=DUTCH, link=None, qr=None, header=True)
+            flow.section(dutch, rtl=False, family="sans", factor=DUTCH, link=None, qr=None, header=True,
+                         web_link=letter.web_link)
         if flow.y <= limit:
             break
     classes = ", ".join(dict.fromkeys(child.class_name for child in letter.children))
@@ -478,5 +505,6 @@ def render_letters(batch: LetterBatch, *, catalogs: Catalogs, tz: ZoneInfo, scho
         main = letter_text(t, letter, batch, school=school, phone=phone)
         dutch = None if is_dutch(letter.language) else letter_text(dutch_t, letter, batch, school=school,
                                                                     phone=phone)
-        doc.draw(_page(doc, letter, main, dutch, school=school, link=link, qr=qr_image(link) if link else None))
+        doc.draw(_page(doc, letter, main, dutch, school=school, link=link, qr=qr_image(link) if link else None,
+                       web_qr=qr_image(letter.web_link) if letter.web_link else None))
     return doc.output()

@@ -68,7 +68,8 @@ async def on_choose(update: Update, context: HomevisitContext, draft: dict) -> N
     try:
         batch = await letters.prepare_letters(
             context.session, rt.school_id, default_language=rt.settings.default_language, now=rt.clock.now(),
-            valid_for=timedelta(days=rt.settings.invite_days_valid), class_id=context.press.class_ or None)
+            valid_for=timedelta(days=rt.settings.invite_days_valid), class_id=context.press.class_ or None,
+            public_url=rt.settings.public_url)
     except RuleError as exc:
         if exc.code == "no_period":
             await show(update, no_period_screen(t))
@@ -83,6 +84,6 @@ async def on_choose(update: Update, context: HomevisitContext, draft: dict) -> N
     pdf = await asyncio.to_thread(render_letters, batch, catalogs=rt.catalogs, tz=s.tz, school=s.school_name,
                                   phone=s.school_phone, bot_username=s.bot_username or context.bot.username,
                                   fonts=fonts)
-    caption = done_caption(t, len(batch.letters), batch.fresh_links)
+    caption = done_caption(t, len(batch.letters), batch.fresh_links, batch.fresh_web_links)
     await context.bot.send_document(message.chat.id, InputFile(pdf, filename=FILE_NAME), caption=caption)
     await edit_screen(context.bot, message.chat.id, message.message_id, ready_screen(t))

@@ -32,14 +32,20 @@ def ready_screen(t: Translator) -> Screen:
     return Screen("✅ " + t._("De brieven staan hieronder."))
 
 
-def done_caption(t: Translator, letters: int, fresh_links: int) -> str:
-    return "\n".join([
+def done_caption(t: Translator, letters: int, fresh_links: int, fresh_web_links: int = 0) -> str:
+    lines = [
         t.ngettext("📄 {count} brief om te printen: één A4 per gezin.",
                    "📄 {count} brieven om te printen: één A4 per gezin.", letters).format(count=letters),
         t.ngettext("{count} nieuwe link; oudere ongebruikte links van deze ouders werken niet meer.",
                    "{count} nieuwe links; oudere ongebruikte links van deze ouders werken niet meer.",
                    fresh_links).format(count=fresh_links),
-    ])
+    ]
+    if fresh_web_links:  # with PUBLIC_URL: each letter has the household's web page too
+        lines.append(t.ngettext(
+            "{count} nieuwe link naar de webpagina van het gezin; de oudere werkt niet meer.",
+            "{count} nieuwe links naar de webpagina's van de gezinnen; de oudere werken niet meer.",
+            fresh_web_links).format(count=fresh_web_links))
+    return "\n".join(lines)
 
 
 def nothing_screen(t: Translator) -> Screen:

@@ -1,6 +1,6 @@
 """Printable invitation letters for families without Telegram: which households get one,
 what each letter names (children, classes, teachers, language), and the fresh personal
-link printed on it.
+links printed on it.
 
 A household gets a letter when none of its active guardians has linked Telegram and it
 has not answered yet (a teacher may have recorded a visit agreed by phone, or a "not this
@@ -10,6 +10,10 @@ The letter is in the language of the household's first guardian on the roster (t
 school's default when there is none). Its link belongs to the household's first active
 guardian without a linked account; printing issues a fresh one (`issue_token`), so that
 guardian's older unused links stop working, as with `homevisit invite-links`.
+With the server's public address (PUBLIC_URL) every letter of the batch also carries the
+household's web page (`web_links`), for a family without Telegram: printing issues a fresh
+web link for each household, in the same transaction, so its older web link stops working.
+Without it there is no web page, and the letters carry the Telegram link only.
 
 The PDF itself is made in `bot/documents/letters.py`, from the `LetterBatch` this module
 returns: plain values, safe to hand to another thread.
@@ -25,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import normalise_language
+from bot.services import web_links
 from bot.services.errors import RuleError
 from bot.services.periods import current_period
 from bot.services.personal_links import issue_token
@@ -46,6 +51,7 @@ class Letter:
     guardian: str | None = None  # whose personal link is printed on it
     token: str | None = None  # that link's raw token; None when nobody in the household needs one
     linked: bool = False  # a guardian of the household already uses Telegram
+    web_link: str | None = None  # the household's fresh web page ({PUBLIC_URL}/v/<token>); None without PUBLIC_URL
 
     @property
     def teachers(self) -> tuple[str, ...]:
@@ -63,6 +69,10 @@ class LetterBatch:
     @property
     def fresh_links(self) -> int:
         return sum(1 for letter in self.letters if letter.token)
+
+    @property
+    def fresh_web_links(self) -> int:
+        return sum(1 for letter in self.letters if letter.web_link)
 
 
 @dataclass
@@ -138,8 +148,10 @@ async def _households(session: AsyncSession, school_id: int, period_id: int | No
 async def prepare_letters(
     session: AsyncSession, school_id: int, *, default_language: str, now: datetime, valid_for: timedelta,
     class_id: int | None = None, household: str | None = None, everyone: bool = False,
+    public_url: str | None = None,
 ) -> LetterBatch:
-    """The letters to print, with a fresh personal link on each that needs one. Commits.
+    """The letters to print, with a fresh personal link on each that needs one and, given
+    `public_url`, a fresh web link on every one. Commits.
 
     Raises RuleError: no_period (no visit period is open), unknown_class, unknown_household,
     not_in_class (the household asked for has no pupil in the class asked for), nothing_to_print
@@ -172,22 +184,26 @@ async def prepare_letters(
 
     fallback = normalise_language(default_language) or "nl"
     letters = []
-    for _, entry in chosen:
+    for household_id, entry in chosen:
         entry.children.sort(key=lambda pair: pair[0])
         language = normalise_language(entry.guardians[0][2]) if entry.guardians else None
-        letters.append((entry, language or fallback))
-    letters.sort(key=lambda item: (item[0].children[0][0], natural(item[0].external_id)))
+        letters.append((household_id, entry, language or fallback))
+    letters.sort(key=lambda item: (item[1].children[0][0], natural(item[1].external_id)))
 
+    web_tokens = (await web_links.issue(session, school_id, [household_id for household_id, *_ in letters], now)
+                  if public_url else {})
     result = []
-    for entry, language in letters:
+    for household_id, entry, language in letters:
         unlinked = [(guardian_id, name) for guardian_id, name, _, account in entry.guardians if account is None]
         guardian, token = None, None
         if unlinked:
             guardian_id, guardian = unlinked[0]
             token = await issue_token(session, school_id=school_id, now=now, valid_for=valid_for,
                                       guardian_id=guardian_id)
+        web_token = web_tokens.get(household_id)
         result.append(Letter(entry.external_id, language, tuple(child for _, child in entry.children),
-                             guardian, token, entry.linked))
+                             guardian, token, entry.linked,
+                             web_links.web_url(public_url, web_token) if public_url and web_token else None))
     await session.commit()
     return LetterBatch(period.name, period.first_day, period.last_day, now + valid_for, tuple(result))
 
