@@ -8,6 +8,7 @@ Mon 16 Nov 15:00-20:00 and Thu 19 Nov 16:00-21:00 (visits of an hour, a quarter 
     the family sees it confirmed and takes the .ics; later it moves the visit;
     the Demir family (Turkish, H016) meets in a café by name; then cancels;
     the Kowalska family (Polish, H004) says "not this year", with a reason;
+    the Hendriks family (H017) gets a counter-proposal from Marieke in chat and accepts it;
     two families race for one time; forged, replaced and expired links; forms without
     their CSRF token, sent twice, or far too big.
 """
@@ -245,6 +246,38 @@ async def test_too_many_requests_for_one_link_are_slowed_down(bot, people, links
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
     assert browser.last.headers["Retry-After"] == "60"
     assert w("Even rustig aan: probeer het over een minuut nog eens.") in browser.last.text
+
+
+async def test_the_teachers_proposal_shows_on_the_page_and_the_family_accepts(bot, people, links, browser):
+    marieke = people["marieke"]
+    link = await web_link(bot, "H017")
+    await browser.get(link)
+    await browser.click(w("Kies een moment"))
+    day = await browser.click(w.day(THU) + " (")
+    form = day.form(w("Verstuur"))
+    await browser.submit(form, slot=form.radios["slot"][0][0], venue="home")
+    await bot.drain()
+    request = marieke.messages()[-1]
+    await marieke.click(w("Ander moment voorstellen"), message=request)
+    await marieke.click(w.short_day(THU))
+    offered = [label for label, _ in marieke.buttons() if ":" in label]
+    await marieke.click(offered[-1])
+    await bot.drain()
+    [proposed] = await live_appointments(bot, "H017")
+    assert proposed.status == "proposed"
+
+    page = await browser.get(link)  # the family opens its page again
+    assert w("🔄 {teacher} stelt voor: {when}. Past dat?", teacher=MARIEKE, when=w(
+        "{when}, {where}", when=w.when(proposed.starts_at), where=w("bij jullie thuis"))) in page.text
+    accepted = await browser.click(w("Ja, dat past"))
+    assert w("Fijn! Het huisbezoek staat vast.") in accepted.text
+    [confirmed] = await live_appointments(bot, "H017")
+    assert (confirmed.id, confirmed.status, confirmed.starts_at) == (proposed.id, "confirmed", proposed.starts_at)
+    await bot.drain()
+    assert marieke.last_text() == w("✅ Het gezin van {children} vindt je voorstel goed: {when}.",
+                                    children="Finn Hendriks (Groep 3)", when=w(
+                                        "{when}, {where}", when=w.when(proposed.starts_at),
+                                        where=w("bij het gezin thuis")))
 
 
 async def test_when_the_period_closes_the_links_stop_working(bot, people, links, browser):
