@@ -22,8 +22,8 @@ from tests.web_setup import bot, module_clock, web_link  # noqa: F401  (fixtures
 from tests.words import Words
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -34,6 +34,17 @@ MARIEKE = "Marieke de Vries"
 THU = date(2026, 11, 19)
 AR = Words("ar")
 PHONE = (390, 844)
+
+
+def gone(element) -> bool:
+    """The element's page has been replaced. Chromium answers a question about an element of
+    the old page with "stale element" or, while the new page loads, "does not belong to the
+    document": both mean gone."""
+    try:
+        element.is_enabled()
+    except WebDriverException:
+        return True
+    return False
 
 
 class Chromium:
@@ -68,7 +79,9 @@ class Chromium:
                     navigates = element.tag_name == "button" or (element.tag_name == "a" and ".ics" not in href)
                     element.click()
                     if navigates:
-                        WebDriverWait(self.driver, 20).until(staleness_of(element))  # the next page is there
+                        wait = WebDriverWait(self.driver, 20)
+                        wait.until(lambda _: gone(element))  # the next page is there...
+                        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")  # ...whole
                     return
             raise AssertionError(f"nothing labelled {label!r} on {self.driver.current_url}")
         await self.run(find_and_click)
