@@ -158,6 +158,7 @@ async def test_a_family_meets_in_a_cafe_then_moves_the_visit_and_another_decline
     await browser.screenshot(screens / "family-nl.png")
     await browser.click(w("Kies een moment"))
     await browser.click(w.day(MON))
+    await browser.screenshot(screens / "family-day-nl.png")
     await browser.click(w.time(at(MON, "17:30")))
     await browser.click(w("In een café"))
     await browser.type("place", "Café De Jaren")

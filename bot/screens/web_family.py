@@ -203,7 +203,7 @@ def day(t: Translator, urls: FamilyUrls, v: InvitationView, on: date, slots: lis
     venues = tuple(Choice(venue, f"{VENUE_ICONS[venue]} {t._(VENUE_LABELS[venue])}", checked=venue == venue_now)
                    for venue in VENUES)
     return page(
-        t, urls, school, phone, t._("Kies een moment"), t._("Hoe laat op {day}?").format(day=t.day(on)),
+        t, urls, school, phone, t._("Kies een moment"), t._("Kies een moment"),
         notice=notice, action=urls.book(inv.id), version=str(inv.version), day=on.isoformat(), times=times,
         times_label=t._("Hoe laat op {day}?").format(day=t.day(on)), venues=venues,
         venues_label=t._("Waar willen jullie afspreken?"),
