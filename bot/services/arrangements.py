@@ -21,6 +21,7 @@ from bot.services.booking import (
     Outcome,
     cancel_appointment,
     end_appointment,
+    mark_answered,
     tell_household,
     withdraw_from_calendars,
 )
@@ -81,10 +82,7 @@ def _answered(invitation: Invitation, status: InvitationStatus, reason: str | No
     """The family answered, through its teacher (no guardian pressed a button)."""
     invitation.status = status
     invitation.decline_reason = reason
-    invitation.reached_by = channel
-    invitation.answered_at = now
-    invitation.answered_by = None
-    invitation.version += 1
+    mark_answered(invitation, channel, now)
 
 
 async def _time_is_free(session: AsyncSession, period: VisitPeriod, invitation: Invitation, start: datetime,

@@ -159,8 +159,10 @@ def _who(guardian: Guardian, channel: Channel) -> int | None:
     return guardian.id if channel == Channel.BOT else None
 
 
-def _answered(invitation: Invitation, guardian: Guardian, channel: Channel, now: datetime) -> None:
-    invitation.answered_by = _who(guardian, channel)
+def mark_answered(invitation: Invitation, channel: Channel, now: datetime, guardian_id: int | None = None) -> None:
+    """The household answered, on `channel` (`guardian_id`: the guardian who did, in the bot;
+    None on the web page or through the teacher): a new version of the invitation."""
+    invitation.answered_by = guardian_id
     invitation.reached_by = channel
     invitation.answered_at = now
     invitation.version += 1
@@ -205,7 +207,7 @@ async def request_slot(
     session.add(appointment)
     invitation.status = InvitationStatus.REQUESTED
     invitation.decline_reason = None
-    _answered(invitation, guardian, channel, now)
+    mark_answered(invitation, channel, now, _who(guardian, channel))
     try:
         await session.flush()
     except IntegrityError:
@@ -239,7 +241,7 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
         await cancel_appointment(session, previous, "guardian", "declined", now)
     invitation.status = InvitationStatus.DECLINED
     invitation.decline_reason = reason or invitation.decline_reason
-    _answered(invitation, guardian, channel, now)
+    mark_answered(invitation, channel, now, _who(guardian, channel))
     if not already:
         await tell_teacher(session, invitation, "declined", {"invitation": invitation.id}, now)
         await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
@@ -263,7 +265,7 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
         return Outcome("stale", invitation_id=invitation_id)
     first = invitation.status != InvitationStatus.NO_FIT
     invitation.status = InvitationStatus.NO_FIT
-    _answered(invitation, guardian, channel, now)
+    mark_answered(invitation, channel, now, _who(guardian, channel))
     if first:
         await tell_teacher(session, invitation, "no_fit", {"invitation": invitation.id}, now)
     await session.commit()
@@ -303,7 +305,7 @@ async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_i
         invitation.status = InvitationStatus.PENDING
         kind = "proposal_rejected"
     appointment.updated_at = now
-    _answered(invitation, guardian, channel, now)
+    mark_answered(invitation, channel, now, _who(guardian, channel))
     await tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
     await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=_who(guardian, channel))
