@@ -18,6 +18,6 @@ async def start(update: Update, context: HomevisitContext) -> None:
         await reply(update, no_public_url_screen(context.t))
         return
     token = await dashboard_access.issue_login(context.session, rt.school_id, context.who.staff.id, rt.clock.now())
-    link = f"{rt.settings.public_url.rstrip('/')}/dashboard/login/{token}"
+    link = dashboard_access.login_url(rt.settings.public_url, token)
     # A private address: no link preview (Telegram would open it, and use it up).
     await reply(update, login_link_screen(context.t, link), link_preview_options=NO_PREVIEW)

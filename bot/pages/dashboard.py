@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from bot.pages import guard
@@ -20,20 +19,13 @@ from db.models import Staff
 log = logging.getLogger(__name__)
 
 COOKIE = "hv_dash"
-PATH = "/dashboard"
+PATH = dashboard_access.PATH
 RUNTIME = web.AppKey("dashboard_runtime", Runtime)
 BY_ADDRESS = web.AppKey("dashboard_limit_address", guard.RequestLimit)
 
 
-def login_url(public_url: str, token: str) -> str:
-    return f"{public_url.rstrip('/')}{PATH}/login/{token}"
-
-
 def _render(request: web.Request, runtime: Runtime, template: str, shown, status: int = 200) -> web.Response:
-    csrf = guard.csrf_token(request)
-    response = aiohttp_jinja2.render_template(template, request, {"page": shown, "csrf": csrf}, status=status)
-    guard.remember_csrf(response, csrf, secure=guard.is_https(request, runtime.settings.public_url))
-    return guard.secure_headers(response)
+    return guard.render(request, template, shown, public_url=runtime.settings.public_url, status=status)
 
 
 def _message(request: web.Request, runtime: Runtime, status: int, *, expired_link: bool = False) -> web.Response:

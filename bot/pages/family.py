@@ -15,7 +15,6 @@ from datetime import date, datetime
 from functools import wraps
 from urllib.parse import quote
 
-import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,7 +87,6 @@ class Visit:
     page: FamilyPage
     t: Translator
     urls: Urls
-    csrf: str
     now: datetime
 
     @property
@@ -100,17 +98,11 @@ class Visit:
         return self.runtime.settings.school_phone
 
     def render(self, template: str, shown: screens.Page, status: int = 200) -> web.Response:
-        return _render(self.request, self.runtime, template, shown, self.csrf, status)
+        return guard.render(self.request, template, shown, public_url=self.runtime.settings.public_url,
+                            status=status)
 
     def home(self, notice: str) -> web.Response:
         raise web.HTTPSeeOther(self.urls.home(notice), headers=guard.HEADERS)
-
-
-def _render(request: web.Request, runtime: Runtime, template: str, shown: screens.Page, csrf: str,
-            status: int = 200) -> web.Response:
-    response = aiohttp_jinja2.render_template(template, request, {"page": shown, "csrf": csrf}, status=status)
-    guard.remember_csrf(response, csrf, secure=guard.is_https(request, runtime.settings.public_url))
-    return guard.secure_headers(response)
 
 
 def _language(request: web.Request, page: FamilyPage) -> str:
@@ -125,7 +117,7 @@ def _kind_page(request: web.Request, runtime: Runtime, screen, status: int, *arg
     token = request.match_info.get("token", "")
     shown = screen(t, Urls(token), runtime.settings.school_name, runtime.settings.school_phone, *args)
     shown = dataclasses.replace(shown, languages=())  # the picker would lead to this page again
-    return _render(request, runtime, "message.html", shown, guard.csrf_token(request), status)
+    return guard.render(request, "message.html", shown, public_url=runtime.settings.public_url, status=status)
 
 
 def not_found(request: web.Request, runtime: Runtime) -> web.Response:
@@ -150,7 +142,7 @@ def family_route(handler):
             if page is None or page.school_id != runtime.school_id:
                 return not_found(request, runtime)
             t = runtime.translator(_language(request, page))
-            visit = Visit(request, runtime, session, page, t, Urls(token), guard.csrf_token(request), now)
+            visit = Visit(request, runtime, session, page, t, Urls(token), now)
             try:
                 return await handler(visit)
             except (NotAllowed, ValueError):

@@ -17,6 +17,7 @@ import secrets
 import time
 from collections import defaultdict, deque
 
+import aiohttp_jinja2
 from aiohttp import web
 
 CSRF_COOKIE = "hv_csrf"
@@ -37,6 +38,15 @@ def secure_headers(response: web.StreamResponse) -> web.StreamResponse:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def render(request: web.Request, template: str, shown, *, public_url: str | None, status: int = 200) -> web.Response:
+    """A page through its template, with the browser's CSRF token for its forms (and in its
+    cookie) and the security headers."""
+    csrf = csrf_token(request)
+    response = aiohttp_jinja2.render_template(template, request, {"page": shown, "csrf": csrf}, status=status)
+    remember_csrf(response, csrf, secure=is_https(request, public_url))
+    return secure_headers(response)
 
 
 def is_https(request: web.Request, public_url: str | None) -> bool:

@@ -15,6 +15,11 @@ from db.models import ROLE_COORDINATOR, Staff, StaffWebSession
 LOGIN_VALID = timedelta(minutes=10)
 SESSION_VALID = timedelta(hours=10)
 LOGIN, SESSION = "login", "session"
+PATH = "/dashboard"
+
+
+def login_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}{PATH}/login/{token}"
 
 
 async def issue_login(session: AsyncSession, school_id: int, staff_id: int, now: datetime) -> str:
