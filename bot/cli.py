@@ -596,13 +596,11 @@ def _progress(c) -> str:
 async def _report(settings: Settings, args) -> int:
     from bot.i18n import Catalogs
     from bot.screens.coverage import coverage_text
-    from bot.services.coverage import as_csv, coverage
-    from bot.services.periods import current_period
+    from bot.services.coverage import as_csv, of_current_period
 
     _check_writable(args.output)
     async with _database(settings) as (session, school_id, clock):
-        period = await current_period(session, school_id)
-        report = await coverage(session, school_id, period, clock.now(), settings.hours_per_visit)
+        report = await of_current_period(session, school_id, clock.now(), settings.hours_per_visit)
     if args.format == "text":
         _write_report(args.output, coverage_text(Catalogs().translator("en", settings.tz), report) + "\n")
         return 0

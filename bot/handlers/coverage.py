@@ -20,14 +20,13 @@ from bot.screens.coverage import (
     teachers_screen,
 )
 from bot.screens.keyboard import Screen
-from bot.services import outbox, periods
-from bot.services.coverage import Coverage, coverage
+from bot.services import outbox
+from bot.services.coverage import Coverage, of_current_period
 
 
 async def _report(context: HomevisitContext) -> Coverage:
     rt = context.runtime
-    period = await periods.current_period(context.session, rt.school_id)
-    return await coverage(context.session, rt.school_id, period, rt.clock.now(), rt.settings.hours_per_visit)
+    return await of_current_period(context.session, rt.school_id, rt.clock.now(), rt.settings.hours_per_visit)
 
 
 async def _summary(context: HomevisitContext, index: int) -> Screen:

@@ -13,7 +13,7 @@ from bot.pages import guard
 from bot.runtime import Runtime
 from bot.screens import web_dashboard as screens
 from bot.services import accounts, dashboard_access, export, nudges, periods
-from bot.services.coverage import as_csv, coverage
+from bot.services.coverage import as_csv, of_current_period
 from db.models import Staff
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,7 @@ def coordinator_route(handler):
 @coordinator_route
 async def show(request: web.Request, runtime: Runtime, session, staff: Staff) -> web.Response:
     now = runtime.clock.now()
-    period = await periods.current_period(session, runtime.school_id)
-    report = await coverage(session, runtime.school_id, period, now, runtime.settings.hours_per_visit)
+    report = await of_current_period(session, runtime.school_id, now, runtime.settings.hours_per_visit)
     calls = await nudges.call_list_sizes(session, runtime.school_id, now, runtime.ladder)
     t = await _translator(session, runtime, staff)
     shown = screens.dashboard(t, report, calls, school=runtime.settings.school_name,
@@ -95,8 +94,7 @@ def _csv(body: bytes, name: str) -> web.Response:
 
 @coordinator_route
 async def coverage_csv(request: web.Request, runtime: Runtime, session, staff: Staff) -> web.Response:
-    period = await periods.current_period(session, runtime.school_id)
-    report = await coverage(session, runtime.school_id, period, runtime.clock.now(), runtime.settings.hours_per_visit)
+    report = await of_current_period(session, runtime.school_id, runtime.clock.now(), runtime.settings.hours_per_visit)
     return _csv(("\ufeff" + as_csv(report)).encode("utf-8"), "bereik.csv")
 
 

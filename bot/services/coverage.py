@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.periods import current_period
 from bot.services.spreadsheet import safe
 from db.models import (
     Account,
@@ -168,6 +169,12 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
         planned = sum(1 for i in mine if i.id in planned_inv)
         teachers.append(TeacherRow(teacher.name, done, planned, done * hours_per_visit))
     return Coverage(period, result_classes, school, teachers)
+
+
+async def of_current_period(session: AsyncSession, school_id: int, now: datetime,
+                            hours_per_visit: float = 2.0) -> Coverage:
+    """The coverage of the open period (`/coverage`, `homevisit report`, the dashboard)."""
+    return await coverage(session, school_id, await current_period(session, school_id), now, hours_per_visit)
 
 
 def as_csv(report: Coverage) -> str:
