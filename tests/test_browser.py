@@ -144,12 +144,14 @@ async def test_an_arabic_family_books_thursday_at_home_and_sees_it_confirmed(bot
               when=AR("{when}, {where}", when=AR.when(at(THU, "18:30")), where=AR("bij jullie thuis"))) \
         in await browser.text()
     await browser.click(AR("Zet het in je agenda (.ics)"))
-    for _ in range(100):
+    calendar_file = ""
+    for _ in range(200):  # the browser writes the download in its own time: wait for the whole file
         files = list(browser.downloads.glob("*.ics"))
-        if files:
+        calendar_file = files[0].read_text(encoding="utf-8") if files else ""
+        if calendar_file.rstrip().endswith("END:VCALENDAR"):
             break
-        await asyncio.sleep(0.05)  # the browser writes the download in its own time
-    assert "DTSTART:20261119T173000Z" in files[0].read_text(encoding="utf-8")
+        await asyncio.sleep(0.05)
+    assert "DTSTART:20261119T173000Z" in calendar_file
 
 
 async def test_a_family_meets_in_a_cafe_then_moves_the_visit_and_another_declines(bot, people, browser, screens):
