@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -143,7 +144,8 @@ async def full_bot(backend: str, tmp: str):
             token = await issue_token(session, school_id=rt.school_id, now=clock.now(),
                                       valid_for=timedelta(days=1), guardian_id=guardian.id)
             await session.commit()
-            await redeem(session, token, telegram_user_id=1_000 + n, chat_id=1_000 + n, telegram_language="nl",
+            await redeem(session, token, school_id=rt.school_id, telegram_user_id=1_000 + n, chat_id=1_000 + n,
+                         telegram_language="nl",
                          now=clock.now())
     menus = {}
     for n in range(USERS):

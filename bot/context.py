@@ -46,7 +46,8 @@ class UpdateScope:
         if session.in_transaction():
             await session.rollback()  # what a failed handler left undone is not this update's record
         await insert_or_ignore(session, ProcessedUpdate.__table__,
-                               {"update_id": update_id, "processed_at": self.runtime.clock.now()}, on=("update_id",))
+                               {"school_id": self.runtime.school_id, "update_id": update_id,
+                                "processed_at": self.runtime.clock.now()}, on=("school_id", "update_id"))
         await session.commit()
 
     async def close(self) -> bool:

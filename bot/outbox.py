@@ -130,6 +130,7 @@ class Dispatcher:
         s = rt.settings
         due = (
             select(OutboxMessage.id)
+            .where(OutboxMessage.school_id == rt.school_id)  # this bot's school only
             .where(or_(
                 and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now),
                 # a dead worker's:
@@ -146,8 +147,8 @@ class Dispatcher:
             # A row whose workers kept dying while sending it is not tried for ever.
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now,
-                       OutboxMessage.attempts >= MAX_ATTEMPTS)
+                .where(OutboxMessage.school_id == rt.school_id, OutboxMessage.status == OutboxStatus.SENDING,
+                       OutboxMessage.claimed_until < now, OutboxMessage.attempts >= MAX_ATTEMPTS)
                 .values(status=OutboxStatus.FAILED, last_error=f"gave up after {MAX_ATTEMPTS} attempts")
                 .execution_options(synchronize_session=False))
             if session.get_bind().dialect.name == "postgresql":

@@ -51,6 +51,9 @@ class School(Base):
     __tablename__ = "schools"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The school's short name in a board's schools file (`--school`); None for a
+    # deployment set up from the environment alone.
+    key: Mapped[str | None] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
     default_language: Mapped[str] = mapped_column(String(8))
@@ -58,12 +61,17 @@ class School(Base):
 
 
 class Account(Base):
-    """A Telegram user who has talked to the bot. Linked to a guardian and/or staff."""
+    """A Telegram user who has talked to a school's bot. Linked to a guardian and/or staff.
+
+    One per school: a parent with children at two schools of the board talks to two bots,
+    and has two accounts (each with its own language, dialog and reachability)."""
 
     __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("school_id", "telegram_user_id", name="uq_accounts_school_user"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     # The language the person chose with /language; None means "not chosen".
     language: Mapped[str | None] = mapped_column(String(8))
@@ -236,10 +244,12 @@ class StaffWebSession(Base):
 
 
 class ProcessedUpdate(Base):
-    """Telegram update ids already handled, so a re-delivered update is handled once."""
+    """Telegram update ids already handled, so a re-delivered update is handled once.
+    Update ids are counted per bot, so per school."""
 
     __tablename__ = "processed_updates"
 
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
@@ -502,6 +512,9 @@ class OutboxLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)  # "bot:<bot id>"
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Telegram said 429 (to any worker, for an outbox message or a reply): nobody sends
+    # for this bot before this moment.
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- after the visit ------------------------------------------------------------------

@@ -32,7 +32,7 @@ async def link(session, name: str, now: datetime, *, blocked: bool = False) -> i
     as when Telegram later answered 403 for them."""
     person = await guardian(session, name)
     telegram_id = next(_telegram_ids)
-    account = Account(telegram_user_id=telegram_id, chat_id=telegram_id, language=None, telegram_language=None,
+    account = Account(school_id=person.school_id, telegram_user_id=telegram_id, chat_id=telegram_id, language=None, telegram_language=None,
                       blocked_at=now if blocked else None, created_at=now, updated_at=now)
     session.add(account)
     await session.flush()

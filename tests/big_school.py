@@ -11,6 +11,7 @@ from bot.services.personal_links import issue_token, redeem
 from bot.services.roster import import_roster
 from bot.services.schools import ensure_school
 from db.models import Guardian
+from tests.seed import only_school
 
 CLASSES = ("Groep 1", "Groep 2", "Groep 3", "Groep 4", "Groep 5", "Groep 6")
 LANGS = ("nl", "en", "tr", "ar", "pl", "uk", "fr", "de", "nl_BE")
@@ -43,6 +44,8 @@ async def build(sessionmaker, now, *, households: int, unlinked_every: int = 0,
                                       guardian_id=guardian.id)
             await session.commit()
             chat = FIRST_CHAT + n
-            await redeem(session, token, telegram_user_id=chat, chat_id=chat, telegram_language=None, now=now)
+            await redeem(session, token,
+                         school_id=await only_school(session),
+                         telegram_user_id=chat, chat_id=chat, telegram_language=None, now=now)
             chats[guardian.name] = chat
     return chats

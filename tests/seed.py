@@ -46,3 +46,11 @@ async def staff_link(rt: Runtime, name: str, role: str = "teacher", language: st
 async def account_of_guardian(rt: Runtime, name: str) -> int | None:
     async with rt.sessionmaker() as session:
         return await session.scalar(select(Guardian.account_id).where(Guardian.name == name))
+
+
+async def only_school(session) -> int:
+    """The id of the one school in a test's database."""
+    from sqlalchemy import select
+
+    from db.models import School
+    return await session.scalar(select(School.id))

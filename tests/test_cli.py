@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.services import web_links
 from db.models import Guardian, Household, InviteToken, Staff, WebLink
-from tests.seed import EXAMPLE_ROSTER
+from tests.seed import EXAMPLE_ROSTER, only_school
 
 ROOT = Path(__file__).resolve().parent.parent
 LINK = re.compile(r"^https://t\.me/regenboog_test_bot\?start=[A-Za-z0-9_-]{32}$")
@@ -196,7 +196,7 @@ async def test_announce_from_the_command_line_queues_one_message_per_linked_pers
                      "2026-11-27").returncode == 0
     async with sessionmaker() as session:  # two parents have linked Telegram
         for n, name in enumerate(("Anouk Jansen", "Emily Smith")):
-            account = Account(telegram_user_id=900 + n, chat_id=900 + n, created_at=datetime.now(timezone.utc),
+            account = Account(school_id=await only_school(session), telegram_user_id=900 + n, chat_id=900 + n, created_at=datetime.now(timezone.utc),
                               updated_at=datetime.now(timezone.utc))
             session.add(account)
             await session.flush()

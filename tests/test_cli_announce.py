@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 from bot.cli import _parser
 from db.models import Account, Guardian, OutboxMessage
 from db.session import is_sqlite
-from tests.seed import EXAMPLE_ROSTER
+from tests.seed import EXAMPLE_ROSTER, only_school
 from tests.test_cli import ROOT, fresh_db, homevisit  # noqa: F401  (a fixture)
 
 PARENTS = ("Anouk Jansen", "Emily Smith")
@@ -32,7 +32,7 @@ async def period_with_two_parents(fresh_db, sessionmaker):
     now = datetime.now(timezone.utc)
     async with sessionmaker() as session:
         for n, name in enumerate(PARENTS):
-            account = Account(telegram_user_id=900 + n, chat_id=900 + n, created_at=now, updated_at=now)
+            account = Account(school_id=await only_school(session), telegram_user_id=900 + n, chat_id=900 + n, created_at=now, updated_at=now)
             session.add(account)
             await session.flush()
             (await session.scalars(select(Guardian).where(Guardian.name == name))).one().account_id = account.id

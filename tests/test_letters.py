@@ -31,7 +31,16 @@ from bot.services.invitations import send_invitations
 from bot.services.periods import PeriodDraft, current_period, open_period
 from bot.services.personal_links import Redeemed, deep_link, issue_token, redeem
 from bot.services.roster import import_roster
-from db.models import Channel, Guardian, Household, Invitation, InviteToken, Staff, WebLink
+from db.models import (
+    Channel,
+    Guardian,
+    Household,
+    Invitation,
+    InviteToken,
+    Staff,
+    WebLink,
+)
+from tests.seed import only_school
 from tests.visit_setup import TZ, guardian, new_school
 from tests.words import Words
 
@@ -117,7 +126,9 @@ async def link(session, name: str, clock, telegram_id: int) -> None:
     token = await issue_token(session, school_id=person.school_id, now=clock.now(), valid_for=timedelta(days=1),
                               guardian_id=person.id)
     await session.commit()
-    assert (await redeem(session, token, telegram_user_id=telegram_id, chat_id=telegram_id, telegram_language=None,
+    assert (await redeem(session, token,
+                         school_id=await only_school(session),
+                         telegram_user_id=telegram_id, chat_id=telegram_id, telegram_language=None,
                          now=clock.now())).outcome == Redeemed.LINKED
 
 
@@ -217,12 +228,16 @@ async def test_a_letter_per_household_in_its_language_with_a_working_personal_li
     # Each link works: following it links the guardian named on the letter; the old one is retired.
     for number, letter in enumerate(batch.letters):
         token = re.search(r"start=([A-Za-z0-9_-]+)", deep_link(BOT, letter.token)).group(1)
-        result = await redeem(session, token, telegram_user_id=9_200_000 + number, chat_id=9_200_000 + number,
+        result = await redeem(session, token,
+                              school_id=await only_school(session),
+                              telegram_user_id=9_200_000 + number, chat_id=9_200_000 + number,
                               telegram_language=None, now=clock.now())
         assert result.outcome == Redeemed.LINKED, letter.household
         linked = await session.get(Guardian, result.guardian_id, populate_existing=True)
         assert linked.name == LINK_FOR[letter.household] and linked.account_id is not None
-    assert (await redeem(session, old_token, telegram_user_id=9_300_000, chat_id=9_300_000, telegram_language=None,
+    assert (await redeem(session, old_token,
+                         school_id=await only_school(session),
+                         telegram_user_id=9_300_000, chat_id=9_300_000, telegram_language=None,
                          now=clock.now())).outcome == Redeemed.REPLACED
 
 

@@ -18,7 +18,7 @@ from bot.services.invitations import send_invitations
 from bot.services.periods import current_period
 from bot.services.personal_links import Redeemed, issue_token, redeem
 from db.models import Household, InviteToken, WebLink
-from tests.seed import EXAMPLE_ROSTER
+from tests.seed import EXAMPLE_ROSTER, only_school
 from tests.test_letters import codes_on, pages, plain
 from tests.visit_setup import (
     guardian,
@@ -117,7 +117,9 @@ async def test_households_without_telegram_one_class_one_household_or_all(school
     [code] = zxingcpp.read_barcodes(image)
     token = LINK.fullmatch(code.text).group(1)
     mark = await guardian(session, "Mark Jansen")  # Anouk is on Telegram: the link is her partner's
-    result = await redeem(session, token, telegram_user_id=8_100_001, chat_id=8_100_001, telegram_language=None,
+    result = await redeem(session, token,
+                          school_id=await only_school(session),
+                          telegram_user_id=8_100_001, chat_id=8_100_001, telegram_language=None,
                           now=datetime.now(timezone.utc))
     assert result.outcome == Redeemed.LINKED and result.guardian_id == mark.id
 
@@ -139,9 +141,12 @@ async def test_one_household_and_its_old_link(school, cli, database_url, session
     assert LINK.fullmatch(code.text)
     # The old link no longer works; the printed one does.
     now = datetime.now(timezone.utc)  # the command line runs on the real clock
-    assert (await redeem(session, old, telegram_user_id=8_200_001, chat_id=8_200_001, telegram_language=None,
+    assert (await redeem(session, old,
+                         school_id=await only_school(session),
+                         telegram_user_id=8_200_001, chat_id=8_200_001, telegram_language=None,
                          now=now)).outcome == Redeemed.REPLACED
-    result = await redeem(session, LINK.fullmatch(code.text).group(1), telegram_user_id=8_200_002,
+    result = await redeem(session, LINK.fullmatch(code.text).group(1),
+                          school_id=await only_school(session), telegram_user_id=8_200_002,
                           chat_id=8_200_002, telegram_language=None, now=now)
     assert result.outcome == Redeemed.LINKED and result.guardian_id == khadija.id
 

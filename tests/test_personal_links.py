@@ -10,6 +10,7 @@ from bot.services.personal_links import Redeemed, hash_token, issue_token, redee
 from bot.services.schools import ensure_school
 from bot.services.staff import add_staff
 from db.models import InviteToken, Staff
+from tests.seed import only_school
 
 
 async def _teacher(session, clock):
@@ -27,7 +28,9 @@ async def _issue(session, clock, school_id, staff_id, days=60):
 
 
 async def _redeem(session, clock, token, user_id):
-    return await redeem(session, token, telegram_user_id=user_id, chat_id=user_id, telegram_language="nl",
+    return await redeem(session, token,
+                        school_id=await only_school(session),
+                        telegram_user_id=user_id, chat_id=user_id, telegram_language="nl",
                         now=clock.now())
 
 

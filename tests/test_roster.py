@@ -391,7 +391,7 @@ def updated_example() -> bytes:
 
 async def test_updated_file_applies_the_changes(session, school, clock):
     await run_import(session, school, clock, EXAMPLE.read_bytes())
-    account = Account(telegram_user_id=1001, chat_id=1001, created_at=clock.now(), updated_at=clock.now())
+    account = Account(school_id=school, telegram_user_id=1001, chat_id=1001, created_at=clock.now(), updated_at=clock.now())
     session.add(account)
     await session.flush()
     (await guardian(session, "H037", "James Brown")).account_id = account.id

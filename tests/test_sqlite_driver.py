@@ -17,11 +17,16 @@ from sqlalchemy.exc import IntegrityError
 
 from db import sqlite_driver
 from db.migrate import upgrade_to_head_async
-from db.models import Account, Base, ProcessedUpdate
+from db.models import Account, Base, ProcessedUpdate, School
 from db.session import make_engine, make_sessionmaker
 from db.sqlite_driver import Connection
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
+
+
+def a_school() -> School:
+    """Accounts and handled updates belong to a school (foreign keys are on)."""
+    return School(id=1, name="De Regenboog", timezone="Europe/Amsterdam", default_language="nl", created_at=NOW)
 
 
 def _internals_changed() -> str:
@@ -58,7 +63,9 @@ async def test_the_engine_uses_the_one_hop_connection_or_the_stock_one(sqlite, r
 async def test_rows_rowcount_and_generated_keys(sqlite):
     sessionmaker = make_sessionmaker(sqlite)
     async with sessionmaker() as session:
-        accounts = [Account(telegram_user_id=100 + i, chat_id=100 + i, created_at=NOW, updated_at=NOW)
+        session.add(a_school())
+        await session.flush()
+        accounts = [Account(school_id=1, telegram_user_id=100 + i, chat_id=100 + i, created_at=NOW, updated_at=NOW)
                     for i in range(3)]
         session.add_all(accounts)
         await session.commit()
@@ -66,7 +73,7 @@ async def test_rows_rowcount_and_generated_keys(sqlite):
         changed = await session.execute(update(Account).where(Account.telegram_user_id >= 101)
                                         .values(language="tr").execution_options(synchronize_session=False))
         assert changed.rowcount == 2
-        await session.execute(insert(ProcessedUpdate), [{"update_id": n, "processed_at": NOW} for n in range(50)])
+        await session.execute(insert(ProcessedUpdate), [{"school_id": 1, "update_id": n, "processed_at": NOW} for n in range(50)])
         await session.commit()
     async with sessionmaker() as session:
         languages = (await session.execute(select(Account.telegram_user_id, Account.language)
@@ -83,13 +90,15 @@ async def test_rows_rowcount_and_generated_keys(sqlite):
 async def test_constraint_violation_and_rollback(sqlite):
     sessionmaker = make_sessionmaker(sqlite)
     async with sessionmaker() as session:
-        session.add(ProcessedUpdate(update_id=7, processed_at=NOW))
+        session.add(a_school())
+        await session.flush()
+        session.add(ProcessedUpdate(school_id=1, update_id=7, processed_at=NOW))
         await session.commit()
-        session.add(ProcessedUpdate(update_id=7, processed_at=NOW))
+        session.add(ProcessedUpdate(school_id=1, update_id=7, processed_at=NOW))
         with pytest.raises(IntegrityError):
             await session.commit()
         await session.rollback()
-        await session.execute(insert(ProcessedUpdate).values(update_id=8, processed_at=NOW))
+        await session.execute(insert(ProcessedUpdate).values(school_id=1, update_id=8, processed_at=NOW))
         await session.rollback()
         assert (await session.scalars(select(ProcessedUpdate.update_id))).all() == [7]
 
@@ -116,10 +125,12 @@ async def test_when_the_check_fails_the_stock_driver_does_everything(tmp_path, c
             await conn.run_sync(Base.metadata.create_all)
         sessionmaker = make_sessionmaker(engine)
         async with sessionmaker() as session:
-            session.add(Account(telegram_user_id=5, chat_id=5, created_at=NOW, updated_at=NOW))
-            session.add(ProcessedUpdate(update_id=1, processed_at=NOW))
+            session.add(a_school())
+            await session.flush()
+            session.add(Account(school_id=1, telegram_user_id=5, chat_id=5, created_at=NOW, updated_at=NOW))
+            session.add(ProcessedUpdate(school_id=1, update_id=1, processed_at=NOW))
             await session.commit()
-            session.add(ProcessedUpdate(update_id=1, processed_at=NOW))
+            session.add(ProcessedUpdate(school_id=1, update_id=1, processed_at=NOW))
             with pytest.raises(IntegrityError):
                 await session.commit()
             await session.rollback()

@@ -37,7 +37,8 @@ async def on_no(update: Update, context: HomevisitContext) -> None:
 @on(FORGET_YES)
 @requires(GUARDIAN)
 async def on_yes(update: Update, context: HomevisitContext) -> None:
-    count = await forget_guardian(context.session, update.effective_user.id, context.runtime.clock.now())
+    count = await forget_guardian(context.session, context.runtime.school_id, update.effective_user.id,
+                                  context.runtime.clock.now())
     log.info("a guardian was forgotten (%d records)", count)
     try:  # their own command menu (a parent's commands, in their language) goes too
         await context.bot.delete_my_commands(scope=BotCommandScopeChat(update.effective_chat.id))

@@ -34,8 +34,8 @@ async def refresh_identity(context: HomevisitContext, user_id: int, chat_id: int
     """(Re)load the identity and translator, e.g. after an account was just linked.
     True when update `update_id` was handled before."""
     rt = context.runtime
-    who, handled = await accounts.load_identity(context.session, user_id, chat_id, language_code, rt.clock.now(),
-                                                update_id)
+    who, handled = await accounts.load_identity(context.session, rt.school_id, user_id, chat_id, language_code,
+                                                rt.clock.now(), update_id)
     context.scope.who = who
     context.scope.translator = rt.translator(who.language(rt.settings.default_language))
     return handled

@@ -27,7 +27,7 @@ on(LANGUAGES)(show_menu)
 async def choose(update: Update, context: HomevisitContext) -> None:
     rt = context.runtime
     code = context.press.language
-    await accounts.choose_language(context.session, update.effective_user.id, code, rt.clock.now())
+    await accounts.choose_language(context.session, rt.school_id, update.effective_user.id, code, rt.clock.now())
     before = context.who
     who = replace(before, chosen_language=code)  # what we just stored; no need to read it back
     context.scope.who = who

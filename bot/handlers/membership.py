@@ -18,5 +18,6 @@ GONE = (ChatMember.BANNED, ChatMember.LEFT)  # "kicked": the person blocked the 
 async def on_my_chat_member(update: Update, context: HomevisitContext) -> None:
     change = update.my_chat_member
     blocked = change.new_chat_member.status in GONE
-    await accounts.set_blocked(context.session, change.from_user.id, blocked, context.runtime.clock.now())
+    await accounts.set_blocked(context.session, context.runtime.school_id, change.from_user.id, blocked,
+                               context.runtime.clock.now())
     log.info("user %s %s the bot", change.from_user.id, "blocked" if blocked else "unblocked")

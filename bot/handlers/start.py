@@ -30,7 +30,7 @@ async def start(update: Update, context: HomevisitContext) -> None:
         return
     user = update.effective_user
     result = await personal_links.redeem(
-        context.session, token, telegram_user_id=user.id, chat_id=update.effective_chat.id,
+        context.session, token, school_id=rt.school_id, telegram_user_id=user.id, chat_id=update.effective_chat.id,
         telegram_language=user.language_code, now=rt.clock.now(),
     )
     log.info("start link for user %s: %s", user.id, result.outcome.value)

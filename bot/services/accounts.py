@@ -76,13 +76,16 @@ class Identity:
 
 
 async def touch_account(
-    session: AsyncSession, telegram_user_id: int, chat_id: int, telegram_language: str | None, now: datetime,
-    *, commit: bool = True,
+    session: AsyncSession, school_id: int, telegram_user_id: int, chat_id: int, telegram_language: str | None,
+    now: datetime, *, commit: bool = True,
 ) -> Account:
-    """The account of this Telegram user, created on first contact. Writes only on change."""
-    account = await session.scalar(select(Account).where(Account.telegram_user_id == telegram_user_id))
+    """The account of this Telegram user with this school's bot, created on first contact.
+    Writes only on change."""
+    account = await session.scalar(select(Account).where(Account.school_id == school_id,
+                                                         Account.telegram_user_id == telegram_user_id))
     if account is None:
         account = Account(
+            school_id=school_id,
             telegram_user_id=telegram_user_id,
             chat_id=chat_id,
             telegram_language=telegram_language,
@@ -101,11 +104,12 @@ async def touch_account(
     return account
 
 
-async def set_blocked(session: AsyncSession, telegram_user_id: int, blocked: bool, now: datetime) -> bool:
-    """The person blocked (or unblocked) the bot, as Telegram tells with `my_chat_member`:
+async def set_blocked(session: AsyncSession, school_id: int, telegram_user_id: int, blocked: bool,
+                      now: datetime) -> bool:
+    """The person blocked (or unblocked) this school's bot, as Telegram tells with `my_chat_member`:
     they are unreachable from now on (their family goes on the call list), or reachable again."""
     result = await session.execute(
-        update(Account).where(Account.telegram_user_id == telegram_user_id)
+        update(Account).where(Account.school_id == school_id, Account.telegram_user_id == telegram_user_id)
         .values(blocked_at=now if blocked else None, updated_at=now).execution_options(synchronize_session=False))
     await session.commit()
     return result.rowcount == 1
@@ -130,7 +134,8 @@ async def identify(session: AsyncSession, account: Account) -> Identity:
 
 # Has this update been handled to the end before (Telegram delivers again what it thinks
 # we missed)? Asked in the same round trip as the identity.
-_HANDLED = exists().where(ProcessedUpdate.update_id == bindparam("update_id"))
+_HANDLED = exists().where(ProcessedUpdate.school_id == bindparam("school_id"),
+                          ProcessedUpdate.update_id == bindparam("update_id"))
 
 async def language_of(session: AsyncSession, account_id: int, default: str) -> str:
     """The language this account's person reads (for messages not answering an update)."""
@@ -149,29 +154,30 @@ _IDENTITY = (
            Staff.role.label("staff_role"))
     .outerjoin(Guardian, and_(Guardian.account_id == Account.id, Guardian.active.is_(True)))
     .outerjoin(Staff, and_(Staff.account_id == Account.id, Staff.active.is_(True)))
-    .where(Account.telegram_user_id == bindparam("telegram_user_id"))
+    .where(Account.school_id == bindparam("school_id"), Account.telegram_user_id == bindparam("telegram_user_id"))
     .order_by(Guardian.id)
 )
 
 
 async def load_identity(
-    session: AsyncSession, telegram_user_id: int, chat_id: int, telegram_language: str | None, now: datetime,
-    update_id: int = -1,
+    session: AsyncSession, school_id: int, telegram_user_id: int, chat_id: int, telegram_language: str | None,
+    now: datetime, update_id: int = -1,
 ) -> tuple[Identity, bool]:
-    """Who is writing, and whether update `update_id` was handled before, in one query
-    (account, guardian rows, staff row); the account is created on first contact and kept
-    current. Every update starts here."""
-    rows = (await session.execute(_IDENTITY, {"telegram_user_id": telegram_user_id, "update_id": update_id})).all()
+    """Who is writing to this school's bot, and whether update `update_id` was handled
+    before, in one query (account, guardian rows, staff row); the account is created on
+    first contact and kept current. Every update starts here."""
+    keys = {"school_id": school_id, "telegram_user_id": telegram_user_id, "update_id": update_id}
+    rows = (await session.execute(_IDENTITY, keys)).all()
     if not rows:
-        if await session.scalar(select(_HANDLED), {"update_id": update_id}):
+        if await session.scalar(select(_HANDLED), {"school_id": school_id, "update_id": update_id}):
             return anonymous(telegram_user_id, telegram_language), True
-        account = await touch_account(session, telegram_user_id, chat_id, telegram_language, now)
+        account = await touch_account(session, school_id, telegram_user_id, chat_id, telegram_language, now)
         return Identity(telegram_user_id, account.id, account.language, account.telegram_language), False
     first = rows[0]
     if first.handled:
         return Identity(telegram_user_id, first.account_id, first.chosen, telegram_language), True
     if first.chat_id != chat_id or first.telegram_language != telegram_language or first.blocked_at:
-        await touch_account(session, telegram_user_id, chat_id, telegram_language, now)
+        await touch_account(session, school_id, telegram_user_id, chat_id, telegram_language, now)
     guardians = {row.guardian_id: Person("guardian", row.guardian_id, row.guardian_name, row.guardian_language)
                  for row in rows if row.guardian_id is not None}
     staff = None
@@ -192,15 +198,18 @@ def anonymous(telegram_user_id: int, telegram_language: str | None) -> Identity:
 
 
 _CHOOSE_LANGUAGE = (
-    update(Account.__table__).where(Account.__table__.c.telegram_user_id == bindparam("user"))
+    update(Account.__table__).where(Account.__table__.c.school_id == bindparam("school"),
+                                    Account.__table__.c.telegram_user_id == bindparam("user"))
     .values(language=bindparam("choice"), updated_at=bindparam("at"))
 )
 
 
-async def choose_language(session: AsyncSession, telegram_user_id: int, language: str, now: datetime) -> bool:
+async def choose_language(session: AsyncSession, school_id: int, telegram_user_id: int, language: str,
+                          now: datetime) -> bool:
     """Remember the language someone picked. False when the code is not one we speak."""
     if language not in SUPPORTED_LANGUAGES:
         return False
-    changed = await session.execute(_CHOOSE_LANGUAGE, {"user": telegram_user_id, "choice": language, "at": now})
+    changed = await session.execute(_CHOOSE_LANGUAGE, {"school": school_id, "user": telegram_user_id,
+                                                       "choice": language, "at": now})
     await session.commit()
     return changed.rowcount == 1

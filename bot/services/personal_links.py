@@ -91,17 +91,20 @@ class Redemption:
 
 
 async def redeem(
-    session: AsyncSession, raw_token: str, *, telegram_user_id: int, chat_id: int,
+    session: AsyncSession, raw_token: str, *, school_id: int, telegram_user_id: int, chat_id: int,
     telegram_language: str | None, now: datetime
 ) -> Redemption:
-    """Link the Telegram account to the token's owner, if the token is good.
+    """Link the Telegram account to the token's owner, if the token is good and is one of
+    this school's (a link of another school of the board opened in this school's bot is
+    unknown here).
 
     Anything but LINKED changes nothing. The token is claimed with a conditional
     UPDATE, so two accounts opening the same link at once cannot both win.
     """
     if not _TOKEN_SHAPE.match(raw_token or ""):
         return Redemption(Redeemed.UNKNOWN)
-    token = await session.scalar(select(InviteToken).where(InviteToken.token_hash == hash_token(raw_token)))
+    token = await session.scalar(select(InviteToken).where(InviteToken.token_hash == hash_token(raw_token),
+                                                           InviteToken.school_id == school_id))
     if token is None:
         return Redemption(Redeemed.UNKNOWN)
     who = dict(guardian_id=token.guardian_id, staff_id=token.staff_id)
@@ -130,7 +133,7 @@ async def redeem(
     if claimed.rowcount != 1:
         await session.rollback()
         return Redemption(Redeemed.USED_ELSEWHERE)
-    account = await touch_account(session, telegram_user_id, chat_id, telegram_language, now, commit=False)
+    account = await touch_account(session, school_id, telegram_user_id, chat_id, telegram_language, now, commit=False)
     if isinstance(person, Staff):
         # One account per staff member: a fresh link moves the link to the new account.
         other = await session.scalar(select(Staff).where(Staff.account_id == account.id, Staff.id != person.id))

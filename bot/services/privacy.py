@@ -15,9 +15,10 @@ def forgotten_key(school_id: int, household_external_id: str, name: str) -> str:
     return hashlib.sha256(f"{school_id}|{household_external_id}|{name}".encode()).hexdigest()
 
 
-async def forget_guardian(session: AsyncSession, telegram_user_id: int, now: datetime) -> int:
-    """Forget every guardian linked to this Telegram account. Returns how many."""
-    account = await session.scalar(select(Account).where(Account.telegram_user_id == telegram_user_id))
+async def forget_guardian(session: AsyncSession, school_id: int, telegram_user_id: int, now: datetime) -> int:
+    """Forget every guardian of this school linked to this Telegram account. Returns how many."""
+    account = await session.scalar(select(Account).where(Account.school_id == school_id,
+                                                         Account.telegram_user_id == telegram_user_id))
     if account is None:
         return 0
     guardians = (await session.scalars(select(Guardian).where(Guardian.account_id == account.id))).all()
