@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot, Update
 from telegram.ext import (
     ApplicationBuilder,
@@ -50,7 +51,7 @@ from bot.questionnaire import QuestionnaireError
 from bot.reply_limits import ReplyRateLimiter
 from bot.runtime import Runtime
 from bot.services import planner
-from bot.services.schools import ensure_school
+from bot.services.schools import SchoolConflict, ensure_school
 from bot.transport import AiohttpRequest
 from db.session import make_engine, make_sessionmaker
 
@@ -147,23 +148,32 @@ async def _post_shutdown(app: HomevisitApplication) -> None:
     if outbox_bot is not None:
         await outbox_bot.shutdown()
     rt: Runtime | None = app.bot_data.get("runtime")
-    if rt is not None:
+    if rt is not None and rt.owns_engine:  # a board's shared engine is closed by whoever made it
         await rt.engine.dispose()
 
 
-async def build_runtime(settings: Settings, clock: Clock | None = None, catalogs: Catalogs | None = None) -> Runtime:
+async def build_runtime(settings: Settings, clock: Clock | None = None, catalogs: Catalogs | None = None, *,
+                        engine: AsyncEngine | None = None) -> Runtime:
+    """One school's runtime. Pass the `engine` the schools of a board share (its owner
+    disposes of it); without one, the runtime has an engine of its own."""
     clock = clock or Clock()
-    engine = make_engine(settings.database_url)
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
     sessionmaker = make_sessionmaker(engine)
-    async with sessionmaker() as session:
-        school = await ensure_school(
-            session, settings.school_name, settings.school_timezone, settings.default_language, clock.now()
-        )
-    runtime = Runtime(settings, clock, engine, sessionmaker, catalogs or Catalogs(), school.id)
     try:
-        runtime.questions  # a broken questionnaire file stops start-up, not the first visit note
-    except QuestionnaireError as exc:
-        await engine.dispose()
+        async with sessionmaker() as session:
+            school = await ensure_school(session, settings.school_name, settings.school_timezone,
+                                         settings.default_language, clock.now(), key=settings.school_key)
+        runtime = Runtime(settings, clock, engine, sessionmaker, catalogs or Catalogs(), school.id,
+                          owns_engine=owns_engine)
+        try:
+            runtime.questions  # a broken questionnaire file stops start-up, not the first visit note
+        except QuestionnaireError as exc:
+            where = f"school {settings.school_key!r}: " if settings.school_key else ""
+            raise ConfigError(where + str(exc)) from None
+    except (ConfigError, SchoolConflict) as exc:
+        if owns_engine:
+            await engine.dispose()
         raise ConfigError(str(exc)) from None
     return runtime
 

@@ -3,25 +3,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.runtime import Runtime
+from bot.runtime import Board, Runtime
 from bot.screens.phrases import venue_phrase
 from bot.services import accounts, calendar
 from bot.services.invitations import household_guardians, view
 
 
-def feed(runtime: Runtime):
-    """The aiohttp handler of the feeds of this runtime's school."""
+def feed(board: Board):
+    """The aiohttp handler of the feeds of the board's schools: each in its school's time
+    zone and settings."""
 
     async def handle(request: web.Request) -> web.Response:
-        return await _feed(runtime, request.match_info["token"])
+        return await _feed(board, request.match_info["token"])
 
     return handle
 
 
-async def _feed(runtime: Runtime, token: str) -> web.Response:
-    async with runtime.sessionmaker() as session:
+async def _feed(board: Board, token: str) -> web.Response:
+    async with board.first.sessionmaker() as session:
         teacher = await calendar.teacher_by_feed_token(session, token)
-        if teacher is None:
+        runtime: Runtime | None = board.get(teacher.school_id) if teacher is not None else None
+        if teacher is None or runtime is None:
             return web.Response(status=404, text="not found")
         language = runtime.settings.default_language
         if teacher.account_id is not None:

@@ -22,11 +22,15 @@ def _parser() -> argparse.ArgumentParser:
         "Settings come from environment variables or a .env file (see README).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # A board's deployment (SCHOOLS_FILE) serves several schools: a command about one names it.
+    school = argparse.ArgumentParser(add_help=False)
+    school.add_argument("--school", metavar="KEY",
+                        help="the school (its key in SCHOOLS_FILE); needed when the deployment has several")
 
     sub.add_parser("migrate", help="create or upgrade the database schema",
                    description="Bring the database named by DATABASE_URL to the newest schema. Safe to run again.")
 
-    p = sub.add_parser("import-roster", help="load or update pupils, classes and guardians from a CSV file",
+    p = sub.add_parser("import-roster", parents=[school], help="load or update pupils, classes and guardians from a CSV file",
                        description="Import the roster CSV (UTF-8, comma or semicolon separated) with the columns "
                        "pupil_id,pupil_name,class,teacher,household_id,guardian_name,guardian_phone,"
                        "guardian_language. Nothing is written when any line is invalid; re-importing an updated "
@@ -36,20 +40,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-removals", action="store_true",
                    help="apply the file even when it takes many pupils off the roster (e.g. one class exported alone)")
 
-    p = sub.add_parser("add-staff", help="add a teacher or coordinator and print their link",
+    p = sub.add_parser("add-staff", parents=[school], help="add a teacher or coordinator and print their link",
                        description="Create a teacher or the coordinator and print their personal invitation link.")
     p.add_argument("--name", required=True, help="full name as colleagues know it")
     p.add_argument("--role", required=True, choices=["teacher", "coordinator"],
                    help="teacher (visits families of their class) or coordinator (runs the visit period)")
     p.add_argument("--language", help="language code (default: DEFAULT_LANGUAGE)")
 
-    p = sub.add_parser("invite-links", help="print personal links for everyone not yet linked",
+    p = sub.add_parser("invite-links", parents=[school], help="print personal links for everyone not yet linked",
                        description="Issue a fresh personal link for every guardian and staff member who has not "
                        "linked Telegram yet. Older unused links of the same people stop working.")
     p.add_argument("--format", choices=["csv", "text"], default="text", help="output format (default: text)")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
-    p = sub.add_parser("letters", help="printable invitation letters (PDF) for households without Telegram",
+    p = sub.add_parser("letters", parents=[school], help="printable invitation letters (PDF) for households without Telegram",
                        description="Write a PDF with one A4 page per household that has not linked Telegram "
                        "(no guardian of it has): in the household's language with the Dutch text beneath, naming "
                        "the children and their teachers, the visit period, a QR code and the household's personal "
@@ -65,12 +69,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="every household, also those already on Telegram")
     p.add_argument("--output", type=Path, required=True, metavar="FILE", help="the PDF to write, e.g. letters.pdf")
 
-    p = sub.add_parser("web-link", help="a fresh web page link for one household (needs PUBLIC_URL)",
+    p = sub.add_parser("web-link", parents=[school], help="a fresh web page link for one household (needs PUBLIC_URL)",
                        description="Issue a fresh link to a household's web page, for families without Telegram. "
                        "The household's older web link stops working at once.")
     p.add_argument("--household", metavar="ID", required=True, help="the roster's household_id")
 
-    p = sub.add_parser("open-period", help="open the visit period",
+    p = sub.add_parser("open-period", parents=[school], help="open the visit period",
                        description="Open the school's visit period (one at a time). Teachers then add their times "
                        "with /availability in the bot.")
     p.add_argument("--name", required=True, help='e.g. "Huisbezoeken najaar 2026"')
@@ -79,15 +83,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--visit-minutes", type=int, default=60, help="length of one visit (default 60)")
     p.add_argument("--buffer-minutes", type=int, default=15, help="travel time between visits (default 15)")
 
-    sub.add_parser("close-period", help="close the visit period (no new bookings)",
+    sub.add_parser("close-period", parents=[school], help="close the visit period (no new bookings)",
                    description="Close the open visit period: parents can no longer book; planned visits stay.")
 
-    sub.add_parser("send-invitations", help="invite every household of the open period",
+    sub.add_parser("send-invitations", parents=[school], help="invite every household of the open period",
                    description="Create an invitation per household and class teacher and queue one message per "
                    "linked guardian. The running bot sends them (at once, or within seconds). Households already "
                    "invited are not invited twice; guardians who link later get theirs on linking.")
 
-    p = sub.add_parser("announce", help="announce the visit period to parents or staff",
+    p = sub.add_parser("announce", parents=[school], help="announce the visit period to parents or staff",
                        description="Queue the visit-period announcement (from the catalogs, in each reader's "
                        "language) for an audience. Shows the text per language and asks before sending. The "
                        "running bot sends it within Telegram's limits; --wait prints the report at the end.")
@@ -100,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="send without asking")
     p.add_argument("--wait", action="store_true", help="wait until every message is out and print the report")
 
-    p = sub.add_parser("report", help="coverage per class, for the school and per teacher",
+    p = sub.add_parser("report", parents=[school], help="coverage per class, for the school and per teacher",
                        description="Coverage of the open visit period: pupils, households, linked, invited, booked, "
                        "visited, declined (with reasons), unreachable, share of pupils visited; per teacher visits "
                        "done and planned and hours spent (HOURS_PER_VISIT).")
@@ -109,14 +113,14 @@ def _parser() -> argparse.ArgumentParser:
                    "then one per teacher")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
-    p = sub.add_parser("export-notes", help="write the visit notes of a period as CSV for the pupil tracking system",
+    p = sub.add_parser("export-notes", parents=[school], help="write the visit notes of a period as CSV for the pupil tracking system",
                        description="CSV in UTF-8 with BOM, one row per visit: pupil id, date, teacher, venue, "
                        "outcome, each answer, follow-ups. Cells a spreadsheet would run as a formula are "
                        "neutralised. Every export is written to the audit log.")
     p.add_argument("--period", required=True, help="the visit period's name")
     p.add_argument("--output", type=Path, help="file to write (default: standard output)")
 
-    p = sub.add_parser("outbox", help="messages that failed for good: list them, or queue them again",
+    p = sub.add_parser("outbox", parents=[school], help="messages that failed for good: list them, or queue them again",
                        description="Messages the running bot could not deliver after every attempt (Telegram "
                        "refused them, or kept failing). Readers who blocked the bot are not listed: sending again "
                        "would fail again. Without options: how many there are.")
@@ -142,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         logs.configure(settings.log_level, settings.worker_name)
+        if hasattr(args, "school"):  # a command about one school: that school's settings
+            from bot.schools_file import load_schools, pick
+
+            settings = pick(load_schools(settings), args.school)
         if args.command == "run":
             return _run(settings)
         if args.command == "announce":
@@ -161,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
-    settings.require_token()
+    from bot.schools_file import load_schools
+
+    for school in load_schools(settings):  # a mistake in the schools file stops us before anything else
+        school.require_token()
     asyncio.run(_check_database(settings.database_url))
     from bot.serve import serve
     from db.migrate import upgrade_to_head
@@ -362,7 +373,7 @@ class _database:
 
     async def __aenter__(self):
         from bot.clock import Clock
-        from bot.services.schools import ensure_school
+        from bot.services.schools import SchoolConflict, ensure_school
         from db.migrate import upgrade_to_head_async
         from db.session import make_engine, make_sessionmaker
 
@@ -373,7 +384,12 @@ class _database:
         self.session = make_sessionmaker(self.engine)()
         clock = Clock()
         s = self.settings
-        school = await ensure_school(self.session, s.school_name, s.school_timezone, s.default_language, clock.now())
+        try:
+            school = await ensure_school(self.session, s.school_name, s.school_timezone, s.default_language,
+                                         clock.now(), key=s.school_key)
+        except SchoolConflict as exc:
+            await self.__aexit__()
+            raise ConfigError(str(exc)) from None
         return self.session, school.id, clock
 
     async def __aexit__(self, *exc) -> None:

@@ -135,6 +135,8 @@ class Settings(BaseModel):
     questionnaire_file: str | None = None  # the school's visit questionnaire (None: the built-in one)
     note_retention_months: Count = 24  # notes are deleted after this time
     hours_per_visit: Amount = 2.0  # a visit's cost to a teacher (travel, preparation), for the coverage report
+    schools_file: str | None = None  # a board's schools, each with its bot and settings (bot/schools_file.py)
+    school_key: str | None = None  # this school's key in the schools file; code only
     log_level: LogLevel = "INFO"  # one of bot.logs.LEVELS, in any case
     worker_name: WorkerName = Field(default_factory=default_worker)  # this process's name in every log line
 
@@ -163,7 +165,7 @@ class Settings(BaseModel):
         return self.bot_token
 
 
-_CODE_ONLY = {"OUTBOX_CHAT_SECONDS"}
+_CODE_ONLY = {"OUTBOX_CHAT_SECONDS", "SCHOOL_KEY"}
 _VARIABLES = {name.upper() for name in Settings.model_fields} - _CODE_ONLY
 
 
@@ -190,7 +192,7 @@ class _Environment(BaseSettings, Settings):
 
     @model_validator(mode="after")
     def _webhook_has_secret(self) -> _Environment:
-        if self.webhook_url and not self.webhook_secret:
+        if self.webhook_url and not self.webhook_secret and not self.schools_file:  # a board: one per school
             raise ValueError("WEBHOOK_SECRET is not set: webhook mode needs a secret so that only Telegram can post")
         return self
 

@@ -1,4 +1,5 @@
-"""What the bot needs at run time, built once and shared by every update."""
+"""What the bot needs at run time, built once and shared by every update: a school's
+`Runtime`, and the `Board` of every school one process serves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class Runtime:
     catalogs: Catalogs
     school_id: int
     _questions: tuple[Question, ...] | None = None
+    owns_engine: bool = True  # False when the schools of a board share one engine (and its pool)
 
     def translator(self, language: str) -> Translator:
         return self.catalogs.translator(language, self.settings.tz)
@@ -43,3 +45,23 @@ class Runtime:
     def ladder(self) -> NudgeLadder:
         s = self.settings
         return NudgeLadder(s.nudge_after_days, s.nudge_again_days, s.call_after_days)
+
+
+class Board:
+    """The schools one process serves, each with its runtime (all sharing one engine). A
+    request that names a row (a web link, a calendar feed, a dashboard cookie) is served
+    by the runtime of that row's school, so in that school's time zone, name and settings."""
+
+    def __init__(self, runtimes: list[Runtime]) -> None:
+        if not runtimes:
+            raise ValueError("a board has at least one school")
+        self.runtimes = list(runtimes)
+        self._by_school = {rt.school_id: rt for rt in runtimes}
+
+    @property
+    def first(self) -> Runtime:
+        """For what comes before any school is known (a link nobody has): the first school's."""
+        return self.runtimes[0]
+
+    def get(self, school_id: int) -> Runtime | None:
+        return self._by_school.get(school_id)

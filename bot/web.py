@@ -1,6 +1,9 @@
 """The aiohttp server: Telegram's webhook (secret-token checked), a health endpoint,
 the teachers' private calendar feeds, and the households' web pages (`bot/pages`).
 
+One server serves every school of the process (a board): each bot has its own webhook
+path and secret; a web link, feed or dashboard cookie is served by its school's runtime.
+
 An update posted to the webhook is handled before it is answered: a 200 tells Telegram
 the update is done, so a worker that dies while handling it has not answered, and
 Telegram delivers it again (possibly to another worker). While the worker stops
@@ -20,7 +23,7 @@ from telegram import Bot, Update
 from bot import calendar_feed
 from bot.context import HomevisitApplication
 from bot.pages import add_pages
-from bot.runtime import Runtime
+from bot.runtime import Board, Runtime
 
 log = logging.getLogger(__name__)
 
@@ -70,21 +73,29 @@ class WebhookGate:
         return self._in_hand
 
 
-BOT_APP = web.AppKey("bot_app", HomevisitApplication)
-RUNTIME = web.AppKey("runtime", Runtime)
+BOARD = web.AppKey("board", Board)
 GATE = web.AppKey("webhook_gate", WebhookGate)
+# A bot the server takes updates for: its application, its school's runtime, its webhook path.
+ServedBot = tuple[HomevisitApplication, Runtime, str]
 
 
 def build_web_app(app: HomevisitApplication, runtime: Runtime, path: str = WEBHOOK_PATH) -> web.Application:
+    """The server of a deployment with one school."""
+    return build_board_web_app([(app, runtime, path)])
+
+
+def build_board_web_app(bots: list[ServedBot]) -> web.Application:
+    """The server of every school of this process (one gate for all their webhooks)."""
     web_app = web.Application(client_max_size=MAX_UPDATE_BYTES)
-    web_app[BOT_APP] = app
-    web_app[RUNTIME] = runtime
+    board = Board([runtime for _, runtime, _ in bots])
+    web_app[BOARD] = board
     web_app[GATE] = WebhookGate()
-    if runtime.settings.webhook_url:
-        web_app.router.add_post(path, telegram_update)
+    for app, runtime, path in bots:
+        if runtime.settings.webhook_url:
+            web_app.router.add_post(path, webhook(app, runtime))
     web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_get("/calendar/{token}.ics", calendar_feed.feed(runtime))
-    add_pages(web_app, runtime)
+    web_app.router.add_get("/calendar/{token}.ics", calendar_feed.feed(board))
+    add_pages(web_app, board)
     return web_app
 
 
@@ -115,9 +126,17 @@ def parse_update(body: bytes, bot: Bot) -> Update:
     return update
 
 
-async def telegram_update(request: web.Request) -> web.Response:
+def webhook(app: HomevisitApplication, runtime: Runtime):
+    """The webhook of one bot (one school)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        return await telegram_update(request, app, runtime)
+
+    return handle
+
+
+async def telegram_update(request: web.Request, app: HomevisitApplication, runtime: Runtime) -> web.Response:
     """Take an update from Telegram: check the secret, handle the update, then answer."""
-    runtime: Runtime = request.app[RUNTIME]
     expected = runtime.settings.webhook_secret or ""
     given = request.headers.get(SECRET_HEADER, "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
@@ -136,7 +155,6 @@ async def telegram_update(request: web.Request) -> web.Response:
         except web.HTTPRequestEntityTooLarge:
             log.warning("webhook call refused: body over %d bytes, from %s", MAX_UPDATE_BYTES, request.remote)
             raise
-        app = request.app[BOT_APP]
         try:
             update = parse_update(body, app.bot)
         except NotAnUpdate as exc:
@@ -162,7 +180,7 @@ async def telegram_update(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     if request.app[GATE].stopping:
         return web.json_response({"ok": False, "stopping": True}, status=503)
-    runtime: Runtime = request.app[RUNTIME]
+    runtime = request.app[BOARD].first  # the schools share one database
     try:
         async with runtime.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

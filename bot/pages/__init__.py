@@ -11,14 +11,14 @@ import jinja2
 from aiohttp import web
 
 from bot.pages import dashboard, family
-from bot.runtime import Runtime
+from bot.runtime import Board
 
 HERE = Path(__file__).resolve().parent
 
 
-def add_pages(web_app: web.Application, runtime: Runtime) -> None:
+def add_pages(web_app: web.Application, board: Board) -> None:
     aiohttp_jinja2.setup(web_app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     web_app.router.add_static("/static/", HERE / "static", append_version=False)
-    family.add_routes(web_app, runtime)
-    dashboard.add_routes(web_app, runtime)
+    family.add_routes(web_app, board)
+    dashboard.add_routes(web_app, board)

@@ -10,7 +10,7 @@ import logging
 from aiohttp import web
 
 from bot.pages import guard
-from bot.runtime import Runtime
+from bot.runtime import Board, Runtime
 from bot.screens import web_dashboard as screens
 from bot.services import accounts, dashboard_access, export, nudges, periods
 from bot.services.coverage import as_csv, of_current_period
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "hv_dash"
 PATH = dashboard_access.PATH
-RUNTIME = web.AppKey("dashboard_runtime", Runtime)
+BOARD = web.AppKey("dashboard_board", Board)
 BY_ADDRESS = web.AppKey("dashboard_limit_address", guard.RequestLimit)
 
 
@@ -46,7 +46,7 @@ async def _translator(session, runtime: Runtime, staff: Staff):
 
 
 async def log_in(request: web.Request) -> web.StreamResponse:
-    runtime = request.app[RUNTIME]
+    runtime = request.app[BOARD].first  # the login links of every school are in the one table
     if _limited(request):
         return web.Response(status=429, text="too many requests", headers={"Retry-After": "60", **guard.HEADERS})
     async with runtime.sessionmaker() as session:
@@ -63,14 +63,15 @@ async def log_in(request: web.Request) -> web.StreamResponse:
 
 def coordinator_route(handler):
     async def route(request: web.Request) -> web.StreamResponse:
-        runtime = request.app[RUNTIME]
+        board = request.app[BOARD]
+        runtime = board.first
         if _limited(request):
             return web.Response(status=429, text="too many requests", headers={"Retry-After": "60", **guard.HEADERS})
         async with runtime.sessionmaker() as session:
             staff = await dashboard_access.coordinator_of(session, request.cookies.get(COOKIE), runtime.clock.now())
-            if staff is None or staff.school_id != runtime.school_id:
+            if staff is None or board.get(staff.school_id) is None:
                 return _message(request, runtime, 401)
-            return await handler(request, runtime, session, staff)
+            return await handler(request, board.get(staff.school_id), session, staff)
 
     return route
 
@@ -110,7 +111,7 @@ async def notes_csv(request: web.Request, runtime: Runtime, session, staff: Staf
 
 
 async def log_out(request: web.Request) -> web.StreamResponse:
-    runtime = request.app[RUNTIME]
+    runtime = request.app[BOARD].first
     form = await guard.read_form(request)
     if form is None or not guard.csrf_ok(request, form):
         return _message(request, runtime, 403)
@@ -121,8 +122,8 @@ async def log_out(request: web.Request) -> web.StreamResponse:
     raise response
 
 
-def add_routes(web_app: web.Application, runtime: Runtime) -> None:
-    web_app[RUNTIME] = runtime
+def add_routes(web_app: web.Application, board: Board) -> None:
+    web_app[BOARD] = board
     web_app[BY_ADDRESS] = guard.RequestLimit(120)
     web_app.router.add_get(PATH, show)
     web_app.router.add_get(PATH + "/login/{token:[A-Za-z0-9_-]{1,64}}", log_in)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import Translator
 from bot.languages import SUPPORTED_LANGUAGES
 from bot.pages import guard
-from bot.runtime import Runtime
+from bot.runtime import Board, Runtime
 from bot.screens import messages
 from bot.screens import web_family as screens
 from bot.services import calendar, family_page
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 LANG_COOKIE = "hv_lang"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-RUNTIME = web.AppKey("family_runtime", Runtime)
+BOARD = web.AppKey("family_board", Board)
 BY_TOKEN = web.AppKey("family_limit_token", guard.RequestLimit)
 BY_ADDRESS = web.AppKey("family_limit_address", guard.RequestLimit)
 
@@ -129,7 +129,8 @@ def family_route(handler):
 
     @wraps(handler)
     async def route(request: web.Request) -> web.StreamResponse:
-        runtime = request.app[RUNTIME]
+        board = request.app[BOARD]
+        runtime = board.first  # until the link tells which school it is
         token = request.match_info["token"]
         if not (request.app[BY_ADDRESS].allow(request.remote or "?") and request.app[BY_TOKEN].allow(token)):
             log.warning("family page: too many requests from one address or for one link")
@@ -139,8 +140,9 @@ def family_route(handler):
         async with runtime.sessionmaker() as session:
             now = runtime.clock.now()
             page = await family_page.open_page(session, token, now, runtime.settings.default_language)
-            if page is None or page.school_id != runtime.school_id:
+            if page is None or board.get(page.school_id) is None:
                 return not_found(request, runtime)
+            runtime = board.get(page.school_id)
             t = runtime.translator(_language(request, page))
             visit = Visit(request, runtime, session, page, t, Urls(token), now)
             try:
@@ -331,8 +333,8 @@ async def ics(visit: Visit) -> web.Response:
     return guard.secure_headers(response)
 
 
-def add_routes(web_app: web.Application, runtime: Runtime) -> None:
-    web_app[RUNTIME] = runtime
+def add_routes(web_app: web.Application, board: Board) -> None:
+    web_app[BOARD] = board
     web_app[BY_TOKEN] = guard.RequestLimit(60)
     web_app[BY_ADDRESS] = guard.RequestLimit(300)
     token = "{token:[A-Za-z0-9_-]{1,64}}"
@@ -353,4 +355,4 @@ def add_routes(web_app: web.Application, runtime: Runtime) -> None:
 
 
 async def _any_other(request: web.Request) -> web.Response:
-    return not_found(request, request.app[RUNTIME])
+    return not_found(request, request.app[BOARD].first)
