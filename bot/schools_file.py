@@ -10,7 +10,7 @@
     timezone = "Europe/Amsterdam"
     default_language = "nl"
     quiet_hours = "21:00-08:00"
-    questionnaire = "regenboog-vragen.toml"   # relative to this file
+    questionnaire = "regenboog-vragen.json"   # relative to this file
     phone = "020 123 45 67"
     webhook_secret = "..."            # webhook mode: one per bot
 
@@ -81,15 +81,15 @@ def load_schools(settings: Settings) -> list[Settings]:
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         raise ConfigError(f"{path.name}: no schools: add a [[school]] table for each school")
     schools: list[Settings] = []
-    seen: dict[str, dict[Any, str]] = {key: {} for key in UNIQUE}
+    seen: dict[str, dict[Any, int]] = {key: {} for key in UNIQUE}
     for number, table in enumerate(tables, 1):
         where = _where(path, number, table)
         school = _school(settings, path, where, table)
-        for key in UNIQUE:
+        for key in UNIQUE:  # (never the value itself: a token is a secret)
             value = table[key]
             if value in seen[key]:
-                raise ConfigError(f"{where}: {key} is the same as school {seen[key][value]!r}'s")
-            seen[key][value] = table["key"]
+                raise ConfigError(f"{where}: {key} is the same as school {seen[key][value]}'s")
+            seen[key][value] = number
         schools.append(school)
     return schools
 
@@ -110,8 +110,10 @@ def pick(schools: list[Settings], key: str | None) -> Settings:
 
 
 def _where(path: Path, number: int, table: dict) -> str:
+    """`schools.toml, school 2 ('regenboog')`: the place of a mistake."""
     key = table.get("key")
-    return f"{path.name}, school {key!r}" if isinstance(key, str) and key else f"{path.name}, school {number}"
+    named = f" ({key!r})" if isinstance(key, str) and key else ""
+    return f"{path.name}, school {number}{named}"
 
 
 def _school(settings: Settings, path: Path, where: str, table: dict) -> Settings:

@@ -221,9 +221,9 @@ async def test_the_agenda_of_a_class_that_all_booked_pages_every_visit_once(bot,
     headings = {W.day(day) for day in VISIT_DAYS}
     assert list(dict.fromkeys(line for line in lines if line in headings)) == [W.day(d) for d in VISIT_DAYS]
     for page in pages:  # a page that starts in the middle of a day says which day it is
-        shown = page["text"].split("\n")
-        assert min(i for i, line in enumerate(shown) if line in headings) \
-            < min(i for i, line in enumerate(shown) if line.startswith("✅ ") and "Kind" in line)
+        on_page = page["text"].split("\n")
+        assert min(i for i, line in enumerate(on_page) if line in headings) \
+            < min(i for i, line in enumerate(on_page) if line.startswith("✅ ") and "Kind" in line)
     cancel = [label for page in pages for label, _ in teacher.buttons(page) if label.startswith("✖️")]
     assert len(cancel) == len(set(cancel)) == PUPILS  # all still to come
 

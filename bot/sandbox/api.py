@@ -132,15 +132,24 @@ class BotAPIDouble:
         self.held_calls: list[Call] = []
 
     # -- server ----------------------------------------------------------------
-    async def start(self) -> str:
+    async def start(self, beside: list[BotAPIDouble] = ()) -> str:
+        """Serve this bot, and the bots `beside` it, at one address (as Telegram serves every
+        bot of a board's deployment at one address); each bot answers for its own token."""
         app = web.Application(client_max_size=8 * 1024 * 1024)
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        by_token = {double.token: double for double in (self, *beside)}
+
+        async def route(request: web.Request) -> web.Response:
+            return await by_token.get(request.match_info["token"], self)._handle(request)
+
+        app.router.add_route("*", "/bot{token}/{method}", route)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
+        for double in beside:
+            double.url = self.url
         return self.url
 
     async def stop(self) -> None:
