@@ -11,7 +11,9 @@ language, sends them through Telegram within its flood limits, and records the r
 - A claim is a lease too: a row left in `sending` by a worker that died is taken again
   when the lease has run out. A message that reached Telegram just before the crash
   can then go out twice; that window is one HTTP round trip (at-least-once).
-- 429: everyone waits `retry_after`, and the row is due again after it.
+- 429: everyone waits `retry_after`, and the row is due again after it. The pause is
+  written to the bot's lease row (`paused_until`), so whichever worker sends for the bot
+  next, in this process or another, waits it out too.
   Network errors, 5xx and unexpected errors: capped exponential backoff. After
   MAX_ATTEMPTS (however they ended, a dead worker's included) the row is parked as
   `failed` with the reason: the coordinator sees the count and can retry them.
@@ -69,6 +71,7 @@ class Dispatcher:
         token = s.bot_token or ""
         self.lease_name = f"bot:{token.split(':')[0]}"
         self.holder = uuid.uuid4().hex
+        self.paused_until: datetime | None = None  # Telegram's last 429 for this bot, as the lease row has it
 
     async def hold_lease(self) -> bool:
         """Take or renew the right to send for this bot; False while another worker holds it."""
@@ -83,8 +86,25 @@ class Dispatcher:
             held = renewed.rowcount == 1 or await insert_or_ignore(
                 session, OutboxLease.__table__, {"name": self.lease_name, "holder": self.holder, "expires_at": until},
                 on=("name",))
+            if held:
+                self.paused_until = await session.scalar(
+                    select(OutboxLease.paused_until).where(OutboxLease.name == self.lease_name))
             await session.commit()
         return held
+
+    async def pause_everywhere(self, seconds: float) -> None:
+        """Telegram said 429: no worker sends for this bot until `seconds` from now."""
+        until = self.rt.clock.now() + timedelta(seconds=seconds)
+        async with self.rt.sessionmaker() as session:
+            await session.execute(
+                update(OutboxLease).where(OutboxLease.name == self.lease_name,
+                                          or_(OutboxLease.paused_until.is_(None), OutboxLease.paused_until < until))
+                .values(paused_until=until).execution_options(synchronize_session=False))
+            await session.commit()
+        self.paused_until = max(self.paused_until or until, until)
+
+    def paused(self) -> bool:
+        return self.paused_until is not None and self.paused_until > self.rt.clock.now()
 
     async def release_lease(self) -> None:
         """Stopping: another worker may send at once instead of waiting out the lease."""
@@ -101,8 +121,8 @@ class Dispatcher:
         handled = 0
         async with self._lock:
             while True:
-                if not await self.hold_lease():
-                    return handled
+                if not await self.hold_lease() or self.paused():
+                    return handled  # another worker sends, or Telegram asked the bot to wait
                 claimed = await self._claim()
                 if not claimed:
                     return handled
@@ -203,6 +223,10 @@ class Dispatcher:
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
             self.pacer.pause(wait)
+            try:
+                await self.pause_everywhere(wait)
+            except Exception:  # the database is gone: this worker's pacer still waits
+                log.warning("outbox: could not record the 429 pause", exc_info=True)
             result = self._retry("429", attempts, timedelta(seconds=wait))
         except Forbidden:
             log.warning("outbox %s: account %s blocked the bot; marked unreachable", message_id, account_id)

@@ -76,3 +76,56 @@ async def test_one_dispatcher_sends_for_the_bot_and_the_other_takes_over_when_it
     finally:
         for rt in workers:
             await rt.engine.dispose()
+
+
+async def test_a_429_seen_by_one_worker_pauses_the_bot_in_every_worker(double, database_url):
+    from bot.sandbox.api import Failure
+
+    engine = make_engine(database_url)
+    await wipe(engine)
+    await engine.dispose()
+    settings = make_settings(database_url, bot_token=double.token, telegram_api_url=double.url,
+                             outbox_rate=400.0, outbox_chat_seconds=0.0, outbox_lease_seconds=30)
+    now = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
+    clocks = [MovableClock(now), MovableClock(now)]
+    workers = [await build_runtime(settings, clock) for clock in clocks]
+    chats = await big_school.build(workers[0].sessionmaker, now, households=20)
+    async with workers[0].sessionmaker() as session:
+        school_id = await session.scalar(select(School.id))
+        await broadcasts.create(session, school_id, "guardians", None, {}, created_by=None,
+                                progress_account_id=None, now=now)
+    bots = [Bot(double.token, base_url=settings.bot_base_url) for _ in workers]
+    sent_before = len(double.calls_of("sendMessage"))
+    try:
+        for bot in bots:
+            await bot.initialize()
+        first, second = dispatchers = [Dispatcher(rt, bot) for rt, bot in zip(workers, bots)]
+        for d in dispatchers:
+            d.batch = 5
+            d.pacer.pause = lambda seconds: None  # this test moves the clock instead of waiting
+        # Telegram tells the first worker to wait 20 seconds.
+        double.failures.append(Failure(429, "Too Many Requests: retry after 20", retry_after=20, method="sendMessage"))
+        await first.dispatch_due()
+        assert first.paused()
+        delivered = len(double.calls_of("sendMessage")) - sent_before
+        await first.release_lease()  # the first worker stops: the second takes over at once ...
+        assert await second.dispatch_due() == 0  # ... but waits out Telegram's 20 seconds
+        assert len(double.calls_of("sendMessage")) - sent_before == delivered
+        for clock in clocks:
+            clock.advance(timedelta(seconds=21))
+        assert await second.dispatch_due() > 0
+    finally:
+        for bot in bots:
+            await bot.shutdown()
+    try:
+        per_chat = Counter(int(c.params["chat_id"]) for c in double.calls_of("sendMessage")[sent_before:])
+        # Everyone once; the one refused with the 429 got it on the second try.
+        assert sorted(per_chat.values()) == [1] * (len(chats) - 1) + [2]
+        assert set(per_chat) == set(chats.values())
+        async with workers[0].sessionmaker() as session:
+            statuses = dict((await session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
+        assert statuses == {"sent": len(chats)}
+    finally:
+        for rt in workers:
+            await rt.engine.dispose()
