@@ -348,8 +348,9 @@ async def dispatch_tick(backend: str, tmp: str) -> None:
                              opened_at=now)
         session.add(period)
         await session.flush()
-        await session.execute(insert(Account), [dict(telegram_user_id=10_000 + i, chat_id=10_000 + i,
-                                                     created_at=now, updated_at=now) for i in range(100)])
+        await session.execute(insert(Account), [dict(school_id=rt.school_id, telegram_user_id=10_000 + i,
+                                                     chat_id=10_000 + i, created_at=now, updated_at=now)
+                                                for i in range(100)])
         await session.execute(insert(Household), [dict(school_id=rt.school_id, external_id=f"H{i}", active=True)
                                                   for i in range(n)])
         household_ids = (await session.scalars(select(Household.id).order_by(Household.id))).all()

@@ -40,7 +40,7 @@ from sqlalchemy import bindparam, insert, select, update  # noqa: E402
 
 from db import sqlite_driver  # noqa: E402
 from db.migrate import upgrade_to_head_async  # noqa: E402
-from db.models import Account, Guardian, ProcessedUpdate, Staff  # noqa: E402
+from db.models import Account, Guardian, ProcessedUpdate, School, Staff  # noqa: E402
 from db.session import make_engine, make_sessionmaker  # noqa: E402
 
 PATHS = ("fast", "stock")
@@ -63,7 +63,7 @@ def _require_fast() -> None:
 
 # -- statements ------------------------------------------------------------------------------
 
-RECORD = insert(ProcessedUpdate).values(update_id=bindparam("u"), processed_at=bindparam("t"))
+RECORD = insert(ProcessedUpdate).values(school_id=1, update_id=bindparam("u"), processed_at=bindparam("t"))
 IDENTITY = (select(Account.id, Account.language, Guardian.id, Staff.id)
             .outerjoin(Guardian, Guardian.account_id == Account.id)
             .outerjoin(Staff, Staff.account_id == Account.id)
@@ -99,8 +99,11 @@ class _Bench:
         assert issubclass(driver, sqlite_driver.Connection) == (self.path == "fast"), driver
         self.sessionmaker = make_sessionmaker(self.engine)
         async with self.sessionmaker() as session:
-            await session.execute(insert(Account), [dict(telegram_user_id=1_000 + i, chat_id=1_000 + i,
-                                                         created_at=NOW, updated_at=NOW) for i in range(USERS)])
+            await session.execute(insert(School), [dict(id=1, name="Bench", timezone="Europe/Amsterdam",
+                                                        default_language="nl", created_at=NOW)])
+            await session.execute(insert(Account), [dict(school_id=1, telegram_user_id=1_000 + i,
+                                                         chat_id=1_000 + i, created_at=NOW, updated_at=NOW)
+                                                    for i in range(USERS)])
             await session.commit()
         await self.concurrent(2 * IN_FLIGHT * 10, timed=False)  # warm up: every pooled connection, the caches
 

@@ -53,8 +53,8 @@ async def load_roster(session, school_id: int, now: datetime) -> None:
 
 async def _link(session, person, now: datetime) -> int:
     telegram_id = next(_telegram_ids)
-    account = Account(telegram_user_id=telegram_id, chat_id=telegram_id, language=None, telegram_language=None,
-                      created_at=now, updated_at=now)
+    account = Account(school_id=person.school_id, telegram_user_id=telegram_id, chat_id=telegram_id, language=None,
+                      telegram_language=None, created_at=now, updated_at=now)
     session.add(account)
     await session.flush()
     person.account_id = account.id
