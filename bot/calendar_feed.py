@@ -23,7 +23,7 @@ async def _feed(board: Board, token: str) -> web.Response:
     async with board.first.sessionmaker() as session:
         teacher = await calendar.teacher_by_feed_token(session, token)
         runtime: Runtime | None = board.get(teacher.school_id) if teacher is not None else None
-        if teacher is None or runtime is None:
+        if runtime is None:
             return web.Response(status=404, text="not found")
         language = runtime.settings.default_language
         if teacher.account_id is not None:

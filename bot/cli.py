@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database schema",
                    description="Bring the database named by DATABASE_URL to the newest schema. Safe to run again.")
 
-    p = sub.add_parser("import-roster", parents=[school], help="load or update pupils, classes and guardians from a CSV file",
+    p = sub.add_parser("import-roster", parents=[school],
+                       help="load or update pupils, classes and guardians from a CSV file",
                        description="Import the roster CSV (UTF-8, comma or semicolon separated) with the columns "
                        "pupil_id,pupil_name,class,teacher,household_id,guardian_name,guardian_phone,"
                        "guardian_language. Nothing is written when any line is invalid; re-importing an updated "
@@ -53,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "text"], default="text", help="output format (default: text)")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
-    p = sub.add_parser("letters", parents=[school], help="printable invitation letters (PDF) for households without Telegram",
+    p = sub.add_parser("letters", parents=[school],
+                       help="printable invitation letters (PDF) for households without Telegram",
                        description="Write a PDF with one A4 page per household that has not linked Telegram "
                        "(no guardian of it has): in the household's language with the Dutch text beneath, naming "
                        "the children and their teachers, the visit period, a QR code and the household's personal "
@@ -113,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
                    "then one per teacher")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
-    p = sub.add_parser("export-notes", parents=[school], help="write the visit notes of a period as CSV for the pupil tracking system",
+    p = sub.add_parser("export-notes", parents=[school],
+                       help="write the visit notes of a period as CSV for the pupil tracking system",
                        description="CSV in UTF-8 with BOM, one row per visit: pupil id, date, teacher, venue, "
                        "outcome, each answer, follow-ups. Cells a spreadsheet would run as a formula are "
                        "neutralised. Every export is written to the audit log.")

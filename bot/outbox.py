@@ -78,17 +78,18 @@ class Dispatcher:
         now = self.rt.clock.now()
         until = now + self.lease
         async with self.rt.sessionmaker() as session:
-            renewed = await session.execute(
+            # Renewing reads the pause a 429 left in the same round trip; a new lease row has none.
+            renewed = (await session.execute(
                 update(OutboxLease)
                 .where(OutboxLease.name == self.lease_name,
                        or_(OutboxLease.holder == self.holder, OutboxLease.expires_at < now))
-                .values(holder=self.holder, expires_at=until).execution_options(synchronize_session=False))
-            held = renewed.rowcount == 1 or await insert_or_ignore(
+                .values(holder=self.holder, expires_at=until).returning(OutboxLease.paused_until)
+                .execution_options(synchronize_session=False))).first()
+            held = renewed is not None or await insert_or_ignore(
                 session, OutboxLease.__table__, {"name": self.lease_name, "holder": self.holder, "expires_at": until},
                 on=("name",))
             if held:
-                self.paused_until = await session.scalar(
-                    select(OutboxLease.paused_until).where(OutboxLease.name == self.lease_name))
+                self.paused_until = renewed.paused_until if renewed is not None else None
             await session.commit()
         return held
 

@@ -69,9 +69,10 @@ def coordinator_route(handler):
             return web.Response(status=429, text="too many requests", headers={"Retry-After": "60", **guard.HEADERS})
         async with runtime.sessionmaker() as session:
             staff = await dashboard_access.coordinator_of(session, request.cookies.get(COOKIE), runtime.clock.now())
-            if staff is None or board.get(staff.school_id) is None:
+            school = board.get(staff.school_id) if staff is not None else None
+            if school is None:
                 return _message(request, runtime, 401)
-            return await handler(request, board.get(staff.school_id), session, staff)
+            return await handler(request, school, session, staff)
 
     return route
 

@@ -140,9 +140,10 @@ def family_route(handler):
         async with runtime.sessionmaker() as session:
             now = runtime.clock.now()
             page = await family_page.open_page(session, token, now, runtime.settings.default_language)
-            if page is None or board.get(page.school_id) is None:
+            school = board.get(page.school_id) if page is not None else None
+            if school is None:
                 return not_found(request, runtime)
-            runtime = board.get(page.school_id)
+            runtime = school
             t = runtime.translator(_language(request, page))
             visit = Visit(request, runtime, session, page, t, Urls(token), now)
             try:
