@@ -4,7 +4,6 @@ told. A mistake in the file stops start-up with one line naming the school and t
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from bot.schools_file import load_schools, pick
 from bot.serve import serve
 from tests.botapi import BotAPIDouble
 from tests.conftest import make_settings
+from tests.web_setup import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_ROSTER = ROOT / "examples" / "roster.csv"
@@ -175,25 +175,11 @@ async def test_the_command_line_works_on_the_school_it_is_told(cli, engine, data
 
 # -- one process, every school's bot ------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_update(update_id: int, user_id: int) -> dict:
     return {"update_id": update_id, "message": {
         "message_id": update_id, "date": int(time.time()), "text": "/start", "chat": {"id": user_id, "type": "private"},
         "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
         "from": {"id": user_id, "is_bot": False, "first_name": "Sam", "language_code": "nl"}}}
-
-
-async def until(what: str, condition, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
-    return result
 
 
 async def test_one_process_serves_every_schools_bot_each_at_its_own_webhook(engine, database_url, tmp_path):

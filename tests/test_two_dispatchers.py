@@ -24,7 +24,10 @@ from tests.databases import wipe
 HOUSEHOLDS = 200
 
 
-async def test_one_dispatcher_sends_for_the_bot_and_the_other_takes_over_when_it_dies(double, database_url):
+async def two_workers(double, database_url: str, households: int):
+    """Two workers' runtimes (two engines, two pools, two clocks) on a freshly wiped database
+    with a school of `households` linked families and an announcement to all of them queued;
+    returns the settings, the clocks, the runtimes, the families' chats and the school's id."""
     engine = make_engine(database_url)
     await wipe(engine)
     await engine.dispose()
@@ -33,13 +36,18 @@ async def test_one_dispatcher_sends_for_the_bot_and_the_other_takes_over_when_it
     # A school afternoon, whatever the hour CI runs at: broadcasts wait out the quiet hours.
     now = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
     clocks = [MovableClock(now), MovableClock(now)]
-    workers = [await build_runtime(settings, clock) for clock in clocks]  # two engines, two pools
-    chats = await big_school.build(workers[0].sessionmaker, now, households=HOUSEHOLDS)
+    workers = [await build_runtime(settings, clock) for clock in clocks]
+    chats = await big_school.build(workers[0].sessionmaker, now, households=households)
     async with workers[0].sessionmaker() as session:
         school_id = await session.scalar(select(School.id))
         await broadcasts.create(session, school_id, "guardians", None, {}, created_by=None,
                                 progress_account_id=None, now=now)
+    return settings, clocks, workers, chats, school_id
 
+
+async def test_one_dispatcher_sends_for_the_bot_and_the_other_takes_over_when_it_dies(double, database_url):
+    settings, clocks, workers, chats, school_id = await two_workers(double, database_url, HOUSEHOLDS)
+    now = clocks[0].now()
     bots = [Bot(double.token, base_url=settings.bot_base_url) for _ in workers]
     try:
         for bot in bots:
@@ -81,19 +89,7 @@ async def test_one_dispatcher_sends_for_the_bot_and_the_other_takes_over_when_it
 async def test_a_429_seen_by_one_worker_pauses_the_bot_in_every_worker(double, database_url):
     from bot.sandbox.api import Failure
 
-    engine = make_engine(database_url)
-    await wipe(engine)
-    await engine.dispose()
-    settings = make_settings(database_url, bot_token=double.token, telegram_api_url=double.url,
-                             outbox_rate=400.0, outbox_chat_seconds=0.0, outbox_lease_seconds=30)
-    now = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
-    clocks = [MovableClock(now), MovableClock(now)]
-    workers = [await build_runtime(settings, clock) for clock in clocks]
-    chats = await big_school.build(workers[0].sessionmaker, now, households=20)
-    async with workers[0].sessionmaker() as session:
-        school_id = await session.scalar(select(School.id))
-        await broadcasts.create(session, school_id, "guardians", None, {}, created_by=None,
-                                progress_account_id=None, now=now)
+    settings, clocks, workers, chats, _ = await two_workers(double, database_url, 20)
     bots = [Bot(double.token, base_url=settings.bot_base_url) for _ in workers]
     sent_before = len(double.calls_of("sendMessage"))
     try:
