@@ -46,6 +46,10 @@ class Audience:
 async def audience(session: AsyncSession, school_id: int, kind: str, class_id: int | None = None) -> Audience:
     if kind not in AUDIENCES or (kind == "class") != (class_id is not None):
         raise RuleError("audience", f"unknown audience {kind!r}")
+    if class_id is not None and await session.scalar(
+        select(SchoolClass.id).where(SchoolClass.id == class_id, SchoolClass.school_id == school_id)
+    ) is None:
+        raise RuleError("audience", f"no class with id {class_id}")  # not this school's (or gone)
     result = Audience()
     if kind == "staff":
         for staff in (await session.scalars(

@@ -122,7 +122,8 @@ async def redeem(
         person = await session.get(Guardian, token.guardian_id)
     else:
         person = await session.get(Staff, token.staff_id)
-    if person is None or not person.active:
+    if person is None or not person.active or person.school_id != school_id:
+        # A token names a person of its own school; one that does not links nobody here.
         return Redemption(Redeemed.UNKNOWN)
 
     claimed = await session.execute(

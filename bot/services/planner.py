@@ -30,8 +30,9 @@ async def plan(session: AsyncSession, school_id: int, now: datetime, *, tz: Zone
     queued += await notes.plan_note_prompts(session, school_id, now)
     queued += await plan_weekly_follow_ups(session, school_id, now, tz, overview_at)
     await notes.purge(session, school_id, now, note_retention_months)
-    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP_UPDATE_IDS))
-    await purge_strangers(session, now)
+    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.school_id == school_id,
+                                                        ProcessedUpdate.processed_at < now - KEEP_UPDATE_IDS))
+    await purge_strangers(session, school_id, now)
     await session.commit()
     return queued
 
@@ -56,11 +57,13 @@ async def plan_weekly_follow_ups(session: AsyncSession, school_id: int, now: dat
     return queued
 
 
-async def purge_strangers(session: AsyncSession, now: datetime) -> int:
-    """Delete the accounts of people who never linked to a guardian or a staff member."""
+async def purge_strangers(session: AsyncSession, school_id: int, now: datetime) -> int:
+    """Delete the accounts of people who wrote to this school's bot but never linked to a
+    guardian or a staff member."""
     linked = (exists().where(Guardian.account_id == Account.id)) | (exists().where(Staff.account_id == Account.id))
     result = await session.execute(
         delete(Account)
-        .where(~linked, Account.updated_at < now - KEEP_STRANGERS, Account.created_at < now - KEEP_STRANGERS)
+        .where(Account.school_id == school_id, ~linked, Account.updated_at < now - KEEP_STRANGERS,
+               Account.created_at < now - KEEP_STRANGERS)
         .execution_options(synchronize_session=False))
     return result.rowcount
