@@ -25,7 +25,8 @@ async def guardian_link(rt: Runtime, name: str, *, issued: datetime | None = Non
                         valid_for: timedelta = timedelta(days=60)) -> str:
     """A fresh personal link token for the guardian with this name."""
     async with rt.sessionmaker() as session:
-        guardian = (await session.scalars(select(Guardian).where(Guardian.name == name))).one()
+        guardian = (await session.scalars(select(Guardian).where(Guardian.school_id == rt.school_id,
+                                                                 Guardian.name == name))).one()
         token = await issue_token(session, school_id=rt.school_id, now=issued or rt.clock.now(),
                                   valid_for=valid_for, guardian_id=guardian.id)
         await session.commit()
@@ -34,7 +35,7 @@ async def guardian_link(rt: Runtime, name: str, *, issued: datetime | None = Non
 
 async def staff_link(rt: Runtime, name: str, role: str = "teacher", language: str | None = None) -> str:
     async with rt.sessionmaker() as session:
-        staff = await session.scalar(select(Staff).where(Staff.name == name))
+        staff = await session.scalar(select(Staff).where(Staff.school_id == rt.school_id, Staff.name == name))
         if staff is None:
             staff = await add_staff(session, rt.school_id, name=name, role=role, language=language, now=rt.clock.now())
         token = await issue_token(session, school_id=rt.school_id, now=rt.clock.now(),
@@ -45,7 +46,8 @@ async def staff_link(rt: Runtime, name: str, role: str = "teacher", language: st
 
 async def account_of_guardian(rt: Runtime, name: str) -> int | None:
     async with rt.sessionmaker() as session:
-        return await session.scalar(select(Guardian.account_id).where(Guardian.name == name))
+        return await session.scalar(select(Guardian.account_id).where(Guardian.school_id == rt.school_id,
+                                                                      Guardian.name == name))
 
 
 async def only_school(session) -> int:
