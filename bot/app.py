@@ -112,6 +112,8 @@ async def _post_init(app: HomevisitApplication) -> None:
     dispatcher = Dispatcher(rt, outbox_bot)
     dispatcher.after_batch.append(announce_dialog.progress_listener(rt, app.bot))
     app.bot_data["outbox"] = dispatcher
+    if isinstance(app.bot.rate_limiter, ReplyRateLimiter):  # a reply's 429 for the whole bot pauses the outbox too
+        app.bot.rate_limiter.on_bot_limit = dispatcher.pause_everywhere
     if app.job_queue is not None:
         # First tick at once: a restarted bot picks up what its predecessor left.
         app.job_queue.run_repeating(_outbox_tick, interval=OUTBOX_TICK_SECONDS, first=1, name="outbox")

@@ -52,6 +52,7 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
 SENDERS = 8  # messages in flight at once
 MAX_CAPTION = 1024  # Telegram's limit for a document's caption
+HANDOVER_SECONDS = 1.0  # taking over from another worker: its last sends leave Telegram's one-second window
 
 BatchListener = Callable[[list[int]], Awaitable[None]]
 
@@ -72,6 +73,7 @@ class Dispatcher:
         self.lease_name = f"bot:{token.split(':')[0]}"
         self.holder = uuid.uuid4().hex
         self.paused_until: datetime | None = None  # Telegram's last 429 for this bot, as the lease row has it
+        self.holding = False
 
     async def hold_lease(self) -> bool:
         """Take or renew the right to send for this bot; False while another worker holds it."""
@@ -91,6 +93,11 @@ class Dispatcher:
             if held:
                 self.paused_until = renewed.paused_until if renewed is not None else None
             await session.commit()
+        if held and not self.holding and renewed is not None:
+            # Another worker held the lease and may have sent a moment ago: wait out Telegram's
+            # window (real time) so its last second and this worker's first do not add up.
+            self.pacer.pause(HANDOVER_SECONDS)
+        self.holding = held
         return held
 
     async def pause_everywhere(self, seconds: float) -> None:
@@ -101,6 +108,11 @@ class Dispatcher:
                 update(OutboxLease).where(OutboxLease.name == self.lease_name,
                                           or_(OutboxLease.paused_until.is_(None), OutboxLease.paused_until < until))
                 .values(paused_until=until).execution_options(synchronize_session=False))
+            # No worker has sent for the bot yet (a reply's 429): a lease row nobody holds, paused.
+            await insert_or_ignore(session, OutboxLease.__table__,
+                                   {"name": self.lease_name, "holder": "",
+                                    "expires_at": self.rt.clock.now() - timedelta(seconds=1),
+                                    "paused_until": until}, on=("name",))
             await session.commit()
         self.paused_until = max(self.paused_until or until, until)
 
@@ -108,7 +120,9 @@ class Dispatcher:
         return self.paused_until is not None and self.paused_until > self.rt.clock.now()
 
     async def release_lease(self) -> None:
-        """Stopping: another worker may send at once instead of waiting out the lease."""
+        """Stopping: another worker may send at once instead of waiting out the lease (after
+        the handover's second)."""
+        self.holding = False
         async with self.rt.sessionmaker() as session:
             await session.execute(
                 update(OutboxLease).where(OutboxLease.name == self.lease_name, OutboxLease.holder == self.holder)

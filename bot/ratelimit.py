@@ -49,6 +49,12 @@ class Pacer:
         ready = self._now() + seconds
         self._chat_tat[chat_id] = max(self._chat_tat.get(chat_id, 0.0), ready + self.tolerance)
 
+    def chat_is_busy(self, chat_id: int) -> bool:
+        """Whether this chat has had more than one message in about the last `per_chat` seconds:
+        a 429 then is likely the chat's own limit; otherwise it is the bot's overall one."""
+        tat = self._chat_tat.get(chat_id)
+        return self.per_chat > 0 and tat is not None and tat - self._now() > self.per_chat
+
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends until it has passed."""
         self._next = max(self._next, self._now() + seconds)

@@ -6,12 +6,16 @@ burst of a few and then about one a second, as Telegram allows. When Telegram st
 says 429 for a chat, only that chat waits, and the handler gives its slot back while it
 waits (bot/intake.py). PTB's AIORateLimiter instead stops every request of the bot
 for one chat's 429, which let one flooding person block the whole school.
+
+A 429 for a chat that had no other message just now cannot be that chat's limit: the bot
+as a whole is over Telegram's. Then the outbox is told (`on_bot_limit`, its shared pause),
+so no worker sends broadcasts for the bot until Telegram's wait has passed.
 """
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any, Callable, Coroutine
+from typing import Any, Awaitable, Callable, Coroutine
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
@@ -33,6 +37,8 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
         self._pacer = Pacer(1_000_000.0, per_chat=per_chat_seconds, burst=burst, sleep=sleep)
         self._max_retries = max_retries
         self._sleep = sleep
+        # Set by the application once its outbox exists: pauses the bot's sending in every worker.
+        self.on_bot_limit: Callable[[float], Awaitable[None]] | None = None
 
     async def initialize(self) -> None:
         pass
@@ -60,6 +66,8 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                 if attempt == retries:
                     raise
                 wait = _seconds(exc.retry_after) + 0.1
+                if chat_id is None or not self._pacer.chat_is_busy(chat_id):
+                    await self._tell_bot_limit(wait)
                 if chat_id is not None:
                     self._pacer.hold_chat(chat_id, wait)
                     log.info("chat %s is over Telegram's limit: its replies wait %.1f s", chat_id, wait)
@@ -67,6 +75,14 @@ class ReplyRateLimiter(BaseRateLimiter[int]):
                     log.info("Telegram asked to wait %.1f s (%s)", wait, endpoint)
                     await self._sleep(wait)
         raise AssertionError("unreachable")
+
+    async def _tell_bot_limit(self, seconds: float) -> None:
+        if self.on_bot_limit is None:
+            return
+        try:
+            await self.on_bot_limit(seconds)
+        except Exception:  # the database is gone: the reply still waits, the outbox finds out itself
+            log.warning("could not share Telegram's pause with the outbox", exc_info=True)
 
 
 def _chat(value: Any) -> int | None:

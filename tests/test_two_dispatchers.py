@@ -24,18 +24,21 @@ from tests.databases import wipe
 HOUSEHOLDS = 200
 
 
-async def two_workers(double, database_url: str, households: int):
+# A school afternoon, whatever the hour CI runs at: broadcasts wait out the quiet hours.
+AFTERNOON = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
+
+
+async def two_workers(double, database_url: str, households: int, clocks=None, **overrides):
     """Two workers' runtimes (two engines, two pools, two clocks) on a freshly wiped database
     with a school of `households` linked families and an announcement to all of them queued;
     returns the settings, the clocks, the runtimes, the families' chats and the school's id."""
     engine = make_engine(database_url)
     await wipe(engine)
     await engine.dispose()
-    settings = make_settings(database_url, bot_token=double.token, telegram_api_url=double.url,
-                             outbox_rate=400.0, outbox_chat_seconds=0.0, outbox_lease_seconds=30)
-    # A school afternoon, whatever the hour CI runs at: broadcasts wait out the quiet hours.
-    now = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
-    clocks = [MovableClock(now), MovableClock(now)]
+    pace = dict(outbox_rate=400.0, outbox_chat_seconds=0.0, outbox_lease_seconds=30) | overrides
+    settings = make_settings(database_url, bot_token=double.token, telegram_api_url=double.url, **pace)
+    clocks = clocks or [MovableClock(AFTERNOON), MovableClock(AFTERNOON)]
+    now = clocks[0].now()
     workers = [await build_runtime(settings, clock) for clock in clocks]
     chats = await big_school.build(workers[0].sessionmaker, now, households=households)
     async with workers[0].sessionmaker() as session:

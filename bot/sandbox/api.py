@@ -115,9 +115,11 @@ class BotAPIDouble:
         # Telegram's flood limits, enforced when `enforce_limits` is on: at most 30
         # messages in any second per bot, and a short burst (4 in a second) per chat.
         self.enforce_limits = False
+        self.monotonic = time.monotonic  # the clock of the limits and of the calls' times (a test may move it)
         self.global_per_second = 30
         self.chat_per_second = 4
-        self.too_many: list[Call] = []  # the calls answered with 429
+        self.too_many: list[Call] = []  # the calls answered with 429 for going over the limits
+        self.failed: list[Call] = []  # the calls answered with one of `failures`
         self._sent_at: list[float] = []
         self._chat_sent_at: dict[int, list[float]] = {}
         # While set, sendMessage waits (the message is not delivered until it is released).
@@ -166,9 +168,10 @@ class BotAPIDouble:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await _read_params(request)
-        self.calls.append(Call(method, params, time.monotonic()))
+        call = Call(method, params, self.monotonic())
+        self.calls.append(call)
         if method in self.holds:
-            self.held_calls.append(self.calls[-1])
+            self.held_calls.append(call)
             await self.holds[method].wait()
         if method in ("sendMessage", "sendDocument") and self.hold_sends is not None:
             self.held += 1
@@ -179,6 +182,7 @@ class BotAPIDouble:
                 return web.Response(status=499)
         failure = self._take_failure(method, params)
         if failure is not None:
+            self.failed.append(call)
             return _error(failure.status, failure.description, failure.retry_after)
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
@@ -249,7 +253,7 @@ class BotAPIDouble:
     def _flood_check(self, chat_id: int) -> None:
         if not self.enforce_limits:
             return
-        now = time.monotonic()
+        now = self.monotonic()
         recent = [t for t in self._sent_at if t > now - 1.0]
         chat_recent = [t for t in self._chat_sent_at.get(chat_id, []) if t > now - 1.0]
         self._sent_at = recent
