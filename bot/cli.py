@@ -240,8 +240,8 @@ async def _add_staff(settings: Settings, args) -> int:
         except StaffError as exc:
             print(f"homevisit: {exc}", file=sys.stderr)
             return 1
-        token = await issue_token(session, school_id=school_id, now=clock.now(),
-                                  valid_for=timedelta(days=settings.invite_days_valid), staff_id=staff.id)
+        token = await issue_token(session, now=clock.now(), valid_for=timedelta(days=settings.invite_days_valid),
+                                  staff_id=staff.id)
         await session.commit()
     print(f"{staff.role} {staff.name}: {deep_link(username, token)}")
     print(f"The link works once and for {settings.invite_days_valid} days. Send it to {staff.name} personally.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, text
 
 from bot.services.personal_links import Redeemed, hash_token, issue_token, redeem
@@ -90,3 +91,54 @@ async def test_garbage_is_unknown(session, clock):
     await _teacher(session, clock)
     for raw in ["", "short", "A" * 65, "with space in it here", "ÄÖÜ" * 10]:
         assert (await _redeem(session, clock, raw, 1)).outcome is Redeemed.UNKNOWN
+
+
+async def _two_schools_with_a_teacher_each(session, clock):
+    """Two schools of a board, each with a teacher of the same name."""
+    a = await ensure_school(session, "De Regenboog", "Europe/Amsterdam", "nl", clock.now(), key="regenboog")
+    b = await ensure_school(session, "De Zonnebloem", "Europe/Amsterdam", "nl", clock.now(), key="zonnebloem")
+    staff = {}
+    for school in (a, b):
+        staff[school.id] = (await add_staff(session, school.id, name="Marieke de Vries", role="teacher",
+                                            language=None, now=clock.now())).id
+    await session.commit()
+    return a.id, b.id, staff
+
+
+async def _redeem_in(session, clock, token, school_id, user_id):
+    return (await redeem(session, token, school_id=school_id, telegram_user_id=user_id, chat_id=user_id,
+                         telegram_language="nl", now=clock.now())).outcome
+
+
+async def test_a_token_is_the_school_of_the_person_it_is_for_whatever_school_the_caller_names(session, clock):
+    a, b, staff = await _two_schools_with_a_teacher_each(session, clock)
+    named_a = await issue_token(session, school_id=a, now=clock.now(), valid_for=timedelta(days=1),
+                                staff_id=staff[b])  # a caller naming the wrong school
+    await session.commit()
+    assert await session.scalar(select(InviteToken.school_id).where(InviteToken.token_hash == hash_token(named_a))) == b
+    assert await _redeem_in(session, clock, named_a, a, 1) is Redeemed.UNKNOWN
+    b_teacher = await session.get(Staff, staff[b], populate_existing=True)
+    assert b_teacher.account_id is None
+    assert await _redeem_in(session, clock, named_a, b, 1) is Redeemed.LINKED
+
+    unnamed = await issue_token(session, now=clock.now(), valid_for=timedelta(days=1), staff_id=staff[a])
+    await session.commit()
+    assert await session.scalar(select(InviteToken.school_id).where(InviteToken.token_hash == hash_token(unnamed))) == a
+
+
+async def test_a_stored_token_naming_a_person_of_another_school_links_nobody(session, clock):
+    """Redeeming checks the pair too: a row that says school A but names B's teacher (written
+    by hand, or by an older version) is unknown in A and, being A's, unknown in B."""
+    a, b, staff = await _two_schools_with_a_teacher_each(session, clock)
+    raw = "A" * 32
+    session.add(InviteToken(school_id=a, token_hash=hash_token(raw), staff_id=staff[b], created_at=clock.now(),
+                            expires_at=clock.now() + timedelta(days=1)))
+    await session.commit()
+    assert await _redeem_in(session, clock, raw, a, 1) is Redeemed.UNKNOWN
+    assert await _redeem_in(session, clock, raw, b, 1) is Redeemed.UNKNOWN
+    assert (await session.get(Staff, staff[b], populate_existing=True)).account_id is None
+
+
+async def test_a_token_for_nobody_is_refused(session, clock):
+    with pytest.raises(ValueError):
+        await issue_token(session, now=clock.now(), valid_for=timedelta(days=1), guardian_id=999_999)

@@ -198,8 +198,7 @@ async def prepare_letters(
         guardian, token = None, None
         if unlinked:
             guardian_id, guardian = unlinked[0]
-            token = await issue_token(session, school_id=school_id, now=now, valid_for=valid_for,
-                                      guardian_id=guardian_id)
+            token = await issue_token(session, now=now, valid_for=valid_for, guardian_id=guardian_id)
         web_token = web_tokens.get(household_id)
         result.append(Letter(entry.external_id, language, tuple(child for _, child in entry.children),
                              guardian, token, entry.linked,

@@ -41,19 +41,26 @@ def deep_link(bot_username: str, token: str) -> str:
 async def issue_token(
     session: AsyncSession,
     *,
-    school_id: int,
     now: datetime,
     valid_for: timedelta,
     guardian_id: int | None = None,
     staff_id: int | None = None,
+    school_id: int | None = None,
 ) -> str:
     """Create a fresh token for one person and retire their older unused ones.
 
-    Returns the raw token; it is never stored and cannot be shown again. The caller
-    commits (so a whole batch of links is issued in one transaction).
+    The token is the school's of the person it is for, read from their row: a token never
+    names a person of another school (`school_id`, which older callers still pass, is not
+    trusted for it). Returns the raw token; it is never stored and cannot be shown again.
+    The caller commits (so a whole batch of links is issued in one transaction).
     """
     if (guardian_id is None) == (staff_id is None):
         raise ValueError("a token belongs to exactly one guardian or staff member")
+    person = (await session.get(Guardian, guardian_id) if guardian_id is not None
+              else await session.get(Staff, staff_id))
+    if person is None:
+        raise ValueError(f"no {'guardian' if guardian_id is not None else 'staff member'} with id "
+                         f"{guardian_id if guardian_id is not None else staff_id}")
     owner = InviteToken.guardian_id == guardian_id if guardian_id is not None else InviteToken.staff_id == staff_id
     await session.execute(
         update(InviteToken)
@@ -63,7 +70,7 @@ async def issue_token(
     raw = new_token()
     session.add(
         InviteToken(
-            school_id=school_id,
+            school_id=person.school_id,
             token_hash=hash_token(raw),
             guardian_id=guardian_id,
             staff_id=staff_id,
@@ -173,7 +180,7 @@ async def issue_pending_links(
         )
     ).all()
     for staff in staff_rows:
-        token = await issue_token(session, school_id=school_id, now=now, valid_for=valid_for, staff_id=staff.id)
+        token = await issue_token(session, now=now, valid_for=valid_for, staff_id=staff.id)
         links.append(PendingLink(staff.role, staff.name, (), "", staff.language or default_language, token))
 
     guardian_rows = (
@@ -186,7 +193,7 @@ async def issue_pending_links(
     ).all()
     pupils_by_household = await _pupils_by_household(session, school_id)
     for guardian, household_external in guardian_rows:
-        token = await issue_token(session, school_id=school_id, now=now, valid_for=valid_for, guardian_id=guardian.id)
+        token = await issue_token(session, now=now, valid_for=valid_for, guardian_id=guardian.id)
         links.append(
             PendingLink("guardian", guardian.name, tuple(pupils_by_household.get(guardian.household_id, ())),
                         household_external, guardian.language, token)
