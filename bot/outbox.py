@@ -74,6 +74,8 @@ class Dispatcher:
         self.holder = uuid.uuid4().hex
         self.paused_until: datetime | None = None  # Telegram's last 429 for this bot, as the lease row has it
         self.holding = False
+        self.renew_at: datetime | None = None  # half the lease: a long batch renews it before sending on
+        self._renewing = asyncio.Lock()
 
     async def hold_lease(self) -> bool:
         """Take or renew the right to send for this bot; False while another worker holds it."""
@@ -93,12 +95,24 @@ class Dispatcher:
             if held:
                 self.paused_until = renewed.paused_until if renewed is not None else None
             await session.commit()
+        self.renew_at = now + self.lease / 2 if held else None
         if held and not self.holding and renewed is not None:
             # Another worker held the lease and may have sent a moment ago: wait out Telegram's
             # window (real time) so its last second and this worker's first do not add up.
             self.pacer.pause(HANDOVER_SECONDS)
         self.holding = held
         return held
+
+    async def still_holding(self) -> bool:
+        """Before each send: the lease is still this worker's. A batch that takes long (a slow
+        or busy machine) renews it when half has passed, so it never runs out while this
+        worker sends; if another worker has taken it meanwhile, this one sends no more."""
+        if self.renew_at is not None and self.rt.clock.now() < self.renew_at:
+            return True
+        async with self._renewing:
+            if self.renew_at is not None and self.rt.clock.now() < self.renew_at:
+                return True
+            return await self.hold_lease()
 
     async def pause_everywhere(self, seconds: float) -> None:
         """Telegram said 429: no worker sends for this bot until `seconds` from now."""
@@ -122,7 +136,7 @@ class Dispatcher:
     async def release_lease(self) -> None:
         """Stopping: another worker may send at once instead of waiting out the lease (after
         the handover's second)."""
-        self.holding = False
+        self.holding, self.renew_at = False, None
         async with self.rt.sessionmaker() as session:
             await session.execute(
                 update(OutboxLease).where(OutboxLease.name == self.lease_name, OutboxLease.holder == self.holder)
@@ -232,6 +246,8 @@ class Dispatcher:
         if rendered is None:
             await self._record(message_id, Result("skipped"))
             return
+        if not await self.still_holding():
+            return  # another worker sends for the bot now: it takes this row over when its claim runs out
         # 2. Send, with no transaction open.
         try:
             sent_id = await self._send(chat_id, rendered)

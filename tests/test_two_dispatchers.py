@@ -128,3 +128,46 @@ async def test_a_429_seen_by_one_worker_pauses_the_bot_in_every_worker(double, d
     finally:
         for rt in workers:
             await rt.engine.dispose()
+
+
+async def test_a_worker_whose_batch_outlasts_its_lease_sends_no_more_once_another_took_over(double, database_url):
+    """The machine stalls while the first worker sends a batch, for longer than its lease:
+    the second takes the bot over. Then the first sends only what it had already handed to
+    Telegram, and the second sends the rest (and, at least once, what was in flight)."""
+    settings, clocks, workers, chats, _ = await two_workers(double, database_url, 20)
+    bots = [Bot(double.token, base_url=settings.bot_base_url) for _ in workers]
+    sent_before = len(double.calls_of("sendMessage"))
+    double.hold_sends = asyncio.Event()
+    try:
+        for bot in bots:
+            await bot.initialize()
+        first, second = [Dispatcher(rt, bot) for rt, bot in zip(workers, bots)]
+        first.batch = 20
+        first_round = asyncio.create_task(first.dispatch_due())
+        while double.held < 8:  # its senders' first messages are on their way to Telegram
+            await asyncio.sleep(0.01)
+        in_flight = {int(c.params["chat_id"]) for c in double.calls_of("sendMessage")[sent_before:]}
+        for clock in clocks:
+            clock.advance(timedelta(seconds=settings.outbox_lease_seconds + 1))
+        second_round = asyncio.create_task(second.dispatch_due())
+        while not second.holding:
+            await asyncio.sleep(0.01)
+        double.hold_sends.set()
+        await asyncio.gather(first_round, second_round)
+    finally:
+        double.hold_sends = None
+        for bot in bots:
+            await bot.shutdown()
+    try:
+        per_chat = Counter(int(c.params["chat_id"]) for c in double.calls_of("sendMessage")[sent_before:])
+        assert set(per_chat) == set(chats.values())
+        # At most what was in flight went twice; the first worker sent nothing after losing the lease.
+        assert {chat for chat, n in per_chat.items() if n > 1} <= in_flight and max(per_chat.values()) <= 2
+        assert len(in_flight) == 8 < len(chats)
+        async with workers[0].sessionmaker() as session:
+            statuses = dict((await session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
+        assert statuses == {"sent": len(chats)}
+    finally:
+        for rt in workers:
+            await rt.engine.dispose()
