@@ -40,7 +40,7 @@ from bot.notices import RENDERERS, Rendered
 from bot.ratelimit import Pacer
 from bot.runtime import Runtime
 from bot.screens.fit import split_text, utf16_length
-from bot.services import accounts
+from bot.services import outbox as outbox_rows
 from bot.services.humane import in_quiet_hours
 from bot.services.outbox import BLOCKED
 from db.inserts import insert_or_ignore
@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
-SENDERS = 8  # messages in flight at once
+SENDERS = 8  # messages in flight at once, per process (a board's schools share them)
 MAX_CAPTION = 1024  # Telegram's limit for a document's caption
 HANDOVER_SECONDS = 1.0  # taking over from another worker: its last sends leave Telegram's one-second window
 
@@ -68,7 +68,10 @@ class Dispatcher:
         self.batch = max(1, min(100, int(s.outbox_rate * s.outbox_lease_seconds / 2)))
         self.after_batch: list[BatchListener] = []
         self._lock = asyncio.Lock()
-        self._senders = asyncio.Semaphore(SENDERS)
+        self._in_flight = asyncio.Semaphore(SENDERS)  # this bot's messages between claim and record
+        # Reading, rendering and recording (the database's part): shared by a board's schools in one
+        # process, so their outboxes together leave the pool and the event loop to the updates.
+        self._senders = runtime.outbox_senders or asyncio.Semaphore(SENDERS)
         token = s.bot_token or ""
         self.lease_name = f"bot:{token.split(':')[0]}"
         self.holder = uuid.uuid4().hex
@@ -215,37 +218,19 @@ class Dispatcher:
         return [(row.id, row.account_id) for row in rows]
 
     async def _deliver_one(self, message_id: int) -> None:
-        async with self._senders:
+        async with self._in_flight:
             try:
                 await self._deliver(message_id)
             except Exception:  # recording failed too (database gone): the claim's lease brings it back
                 log.exception("outbox %s: could not be delivered or recorded", message_id)
 
     async def _deliver(self, message_id: int) -> None:
-        rt = self.rt
         # 1. Read and render, in a transaction that ends before anything waits.
-        async with rt.sessionmaker() as session:
-            message = await session.get(OutboxMessage, message_id)
-            if message is None or message.status != OutboxStatus.SENDING:
-                return
-            account_id, attempts = message.account_id, message.attempts
-            try:
-                account = await session.get(Account, account_id)
-                if account.blocked_at is not None:
-                    await self._record(message_id, Result("failed", error=BLOCKED))
-                    return
-                who = await accounts.identify(session, account)
-                t = rt.translator(who.language(rt.settings.default_language))
-                renderer = RENDERERS.get(message.kind)
-                rendered = await renderer(session, rt, t, message.payload) if renderer else None
-                chat_id = account.chat_id
-            except Exception as exc:
-                log.exception("outbox %s: could not be rendered", message_id)
-                await self._record(message_id, self._retry(f"error: {type(exc).__name__}", attempts))
-                return
-        if rendered is None:
-            await self._record(message_id, Result("skipped"))
+        async with self._senders:
+            prepared = await self._prepare(message_id)
+        if prepared is None:
             return
+        account_id, attempts, chat_id, rendered = prepared
         if not await self.still_holding():
             return  # another worker sends for the bot now: it takes this row over when its claim runs out
         # 2. Send, with no transaction open.
@@ -273,7 +258,32 @@ class Dispatcher:
         else:
             result = Result("sent", telegram_message_id=sent_id)
         # 3. Record the result in a short transaction of its own.
-        await self._record(message_id, result)
+        async with self._senders:
+            await self._record(message_id, result)
+
+    async def _prepare(self, message_id: int) -> tuple[int, int, int, Rendered] | None:
+        """The row, its reader and the rendered message; None when there is nothing to send
+        (the outcome is recorded)."""
+        rt = self.rt
+        async with rt.sessionmaker() as session:
+            row = await outbox_rows.delivery(session, message_id)  # the row and its reader, in one query
+            if row is None or row.status != OutboxStatus.SENDING:
+                return None
+            try:
+                if row.blocked:
+                    await self._record(message_id, Result("failed", error=BLOCKED))
+                    return None
+                t = rt.translator(row.reader.language(rt.settings.default_language))
+                renderer = RENDERERS.get(row.kind)
+                rendered = await renderer(session, rt, t, row.payload) if renderer else None
+            except Exception as exc:
+                log.exception("outbox %s: could not be rendered", message_id)
+                await self._record(message_id, self._retry(f"error: {type(exc).__name__}", row.attempts))
+                return None
+        if rendered is None:
+            await self._record(message_id, Result("skipped"))
+            return None
+        return row.account_id, row.attempts, row.chat_id, rendered
 
     async def _send(self, chat_id: int, rendered: Rendered) -> int:
         """Send the rendered message: a long text as several messages (the buttons on the

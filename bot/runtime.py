@@ -2,6 +2,7 @@
 `Runtime`, and the `Board` of every school one process serves."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -25,6 +26,9 @@ class Runtime:
     school_id: int
     _questions: tuple[Question, ...] | None = None
     owns_engine: bool = True  # False when the schools of a board share one engine (and its pool)
+    # The outbox's messages in flight at once, shared by every school of the process (bot/outbox.py):
+    # twenty schools' outboxes must not take the whole pool and the event loop from the updates.
+    outbox_senders: asyncio.Semaphore | None = None
 
     def translator(self, language: str) -> Translator:
         return self.catalogs.translator(language, self.settings.tz)

@@ -20,6 +20,7 @@ from telegram import Update
 from bot.app import build_application, build_runtime
 from bot.config import Settings
 from bot.context import HomevisitApplication
+from bot.outbox import SENDERS
 from bot.runtime import Runtime
 from bot.schools_file import load_schools
 from bot.web import GATE, WebhookGate, build_board_web_app
@@ -73,8 +74,10 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     runner: web.AppRunner | None = None
     gate: WebhookGate | None = None
     try:
+        senders = asyncio.Semaphore(SENDERS)  # the outbox's messages in flight, for every school together
         for school in schools:
             runtime = await build_runtime(school, engine=engine)
+            runtime.outbox_senders = senders
             app = build_application(school, runtime, webhook=webhook)
             runtimes.append(runtime)
             apps.append(app)

@@ -143,19 +143,28 @@ async def language_of(session: AsyncSession, account_id: int, default: str) -> s
     return (await identify(session, account)).language(default) if account is not None else default
 
 
+# The columns of an account's identity, for queries that read it along with something else.
+IDENTITY_COLUMNS = (
+    Account.id.label("account_id"), Account.language.label("chosen"),
+    Guardian.id.label("guardian_id"), Guardian.name.label("guardian_name"),
+    Guardian.language.label("guardian_language"),
+    Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.language.label("staff_language"),
+    Staff.role.label("staff_role"),
+)
+
+
+def with_people(query):
+    """`query` joined to the account's active guardian rows and staff row (IDENTITY_COLUMNS)."""
+    return (query.outerjoin(Guardian, and_(Guardian.account_id == Account.id, Guardian.active.is_(True)))
+            .outerjoin(Staff, and_(Staff.account_id == Account.id, Staff.active.is_(True))).order_by(Guardian.id))
+
+
 # Every update starts with this query: built once, with bound parameters, and read as
 # plain rows (no ORM objects), because it runs for every button press and message.
-_IDENTITY = (
-    select(_HANDLED.label("handled"), Account.id.label("account_id"), Account.chat_id,
-           Account.language.label("chosen"), Account.telegram_language, Account.blocked_at,
-           Guardian.id.label("guardian_id"), Guardian.name.label("guardian_name"),
-           Guardian.language.label("guardian_language"),
-           Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.language.label("staff_language"),
-           Staff.role.label("staff_role"))
-    .outerjoin(Guardian, and_(Guardian.account_id == Account.id, Guardian.active.is_(True)))
-    .outerjoin(Staff, and_(Staff.account_id == Account.id, Staff.active.is_(True)))
+_IDENTITY = with_people(
+    select(_HANDLED.label("handled"), Account.chat_id, Account.telegram_language, Account.blocked_at,
+           *IDENTITY_COLUMNS)
     .where(Account.school_id == bindparam("school_id"), Account.telegram_user_id == bindparam("telegram_user_id"))
-    .order_by(Guardian.id)
 )
 
 
@@ -178,6 +187,12 @@ async def load_identity(
         return Identity(telegram_user_id, first.account_id, first.chosen, telegram_language), True
     if first.chat_id != chat_id or first.telegram_language != telegram_language or first.blocked_at:
         await touch_account(session, school_id, telegram_user_id, chat_id, telegram_language, now)
+    return identity_of_rows(rows, telegram_user_id, telegram_language), False
+
+
+def identity_of_rows(rows, telegram_user_id: int, telegram_language: str | None) -> Identity:
+    """The identity in rows of IDENTITY_COLUMNS (one row per guardian row of the account)."""
+    first = rows[0]
     guardians = {row.guardian_id: Person("guardian", row.guardian_id, row.guardian_name, row.guardian_language)
                  for row in rows if row.guardian_id is not None}
     staff = None
@@ -190,7 +205,7 @@ async def load_identity(
         telegram_language=telegram_language,
         guardians=tuple(guardians.values()),
         staff=staff,
-    ), bool(first.handled)
+    )
 
 
 def anonymous(telegram_user_id: int, telegram_language: str | None) -> Identity:

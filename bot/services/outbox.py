@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.accounts import IDENTITY_COLUMNS, Identity, identity_of_rows, with_people
 from db.inserts import insert_or_ignore
-from db.models import OutboxMessage, OutboxStatus
+from db.models import Account, OutboxMessage, OutboxStatus
 
 
 def enqueue(
@@ -97,3 +98,35 @@ async def retry_failed(session: AsyncSession, school_id: int, ids: list[int] | N
     if result.rowcount:
         session.info["outbox_written"] = True  # a bot update asking for this kicks the dispatcher
     return result.rowcount
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An outbox row about to be sent, with its reader: one query per message."""
+
+    status: str
+    attempts: int
+    kind: str
+    payload: dict
+    account_id: int
+    chat_id: int
+    blocked: bool
+    reader: Identity
+
+
+_DELIVERY = with_people(
+    select(OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.kind, OutboxMessage.payload,
+           Account.chat_id, Account.blocked_at, Account.telegram_user_id, Account.telegram_language, *IDENTITY_COLUMNS)
+    .join(Account, Account.id == OutboxMessage.account_id)
+    .where(OutboxMessage.id == bindparam("message_id"))
+)
+
+
+async def delivery(session: AsyncSession, message_id: int) -> Delivery | None:
+    rows = (await session.execute(_DELIVERY, {"message_id": message_id})).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return Delivery(first.status, first.attempts, first.kind, first.payload, first.account_id, first.chat_id,
+                    first.blocked_at is not None, identity_of_rows(rows, first.telegram_user_id,
+                                                                   first.telegram_language))
