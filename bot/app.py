@@ -57,7 +57,6 @@ from db.session import make_engine, make_sessionmaker
 
 log = logging.getLogger(__name__)
 
-OUTBOX_TICK_SECONDS = 5
 PLANNER_TICK_SECONDS = 60
 
 
@@ -116,7 +115,7 @@ async def _post_init(app: HomevisitApplication) -> None:
         app.bot.rate_limiter.on_bot_limit = dispatcher.pause_everywhere
     if app.job_queue is not None:
         # First tick at once: a restarted bot picks up what its predecessor left.
-        app.job_queue.run_repeating(_outbox_tick, interval=OUTBOX_TICK_SECONDS, first=1, name="outbox")
+        app.job_queue.run_repeating(_outbox_tick, interval=rt.settings.outbox_tick_seconds, first=1, name="outbox")
         app.job_queue.run_repeating(_planner_tick, interval=PLANNER_TICK_SECONDS, first=PLANNER_TICK_SECONDS,
                                     name="planner")
     await set_default_menus(app.bot, rt)

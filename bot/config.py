@@ -127,6 +127,7 @@ class Settings(BaseModel):
     outbox_rate: Amount = 29.5  # messages a second the outbox sends (Telegram allows about 30 a bot)
     outbox_chat_seconds: float = 1.0  # seconds between messages to one chat (after a burst); code only
     outbox_lease_seconds: Count = 60  # after this a dead worker's right to send (and its claims) is taken over
+    outbox_tick_seconds: Amount = 5.0  # how often the outbox looks for due messages (updates also kick it)
     webhook_url: WebhookURL | None = None  # webhook mode (instead of long polling) when set
     webhook_secret: Secret | None = None  # webhook mode needs it
     webhook_listen: str = "127.0.0.1"  # where the web server listens (webhook, /healthz, calendar feeds)

@@ -56,12 +56,22 @@ def create_sqlite_database(directory) -> str:
     return f"sqlite+aiosqlite:///{directory}/homevisit-{uuid.uuid4().hex[:8]}.db"
 
 
+# The sequences of the tables' id columns (what TRUNCATE ... RESTART IDENTITY restarts).
+_RESTART_SEQUENCES = text("""
+    SELECT setval(seq.oid, 1, false) FROM pg_class seq
+    JOIN pg_depend dep ON dep.objid = seq.oid AND dep.deptype IN ('a', 'i')
+    JOIN pg_class tab ON tab.oid = dep.refobjid
+    WHERE seq.relkind = 'S' AND tab.relname = ANY(:tables)""")
+
+
 async def wipe(engine) -> None:
-    """Empty every table, so each test starts from a migrated, empty database."""
+    """Empty every table, so each test starts from a migrated, empty database (ids from 1).
+
+    DELETE, children first, rather than TRUNCATE: on tables this small PostgreSQL's TRUNCATE
+    (new files for two dozen tables) takes about ten times as long, before every test."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as conn:
-        if is_sqlite(str(engine.url)):
-            for name in tables:
-                await conn.execute(text(f'DELETE FROM "{name}"'))
-        else:
-            await conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
+        for name in tables:
+            await conn.execute(text(f'DELETE FROM "{name}"'))
+        if not is_sqlite(str(engine.url)):  # (SQLite numbers an emptied table's rows from 1 again)
+            await conn.execute(_RESTART_SEQUENCES, {"tables": tables})

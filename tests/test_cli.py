@@ -1,4 +1,8 @@
-"""The `homevisit` command line, run as a coordinator would, on SQLite and PostgreSQL."""
+"""The `homevisit` command line, run as a coordinator would, on SQLite and PostgreSQL.
+
+Most commands run in this process (the `cli` fixture: `main()` with the settings in the
+environment); what only a real process shows runs as one: the exit codes and one-line
+errors of `python -m bot`, and a question answered on its standard input."""
 from __future__ import annotations
 
 import csv
@@ -35,17 +39,17 @@ async def fresh_db(engine, database_url):
     return database_url
 
 
-async def test_migrate_import_and_invite_links(fresh_db, sessionmaker):
-    assert homevisit(fresh_db, "migrate").returncode == 0
+async def test_migrate_import_and_invite_links(fresh_db, sessionmaker, cli):
+    assert (await cli(fresh_db, "migrate")).code == 0
 
-    imported = homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER))
-    assert imported.returncode == 0, imported.stderr
-    again = homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER))
-    assert "nothing to change" in again.stdout
+    imported = await cli(fresh_db, "import-roster", str(EXAMPLE_ROSTER))
+    assert imported.code == 0, imported.err
+    again = await cli(fresh_db, "import-roster", str(EXAMPLE_ROSTER))
+    assert "nothing to change" in again.out
 
-    result = homevisit(fresh_db, "invite-links", "--format", "csv", env={"PUBLIC_URL": "https://bezoek.example"})
-    assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    result = await cli(fresh_db, "invite-links", "--format", "csv", PUBLIC_URL="https://bezoek.example")
+    assert result.code == 0, result.err
+    rows = list(csv.DictReader(io.StringIO(result.out)))
     assert list(rows[0]) == ["role", "name", "pupils", "household_id", "language", "link", "web_link"]
     # One web page per household: both of Emma's parents get the same one, every household its own.
     web = {row["household_id"]: row["web_link"] for row in rows if row["role"] == "guardian"}
@@ -53,7 +57,7 @@ async def test_migrate_import_and_invite_links(fresh_db, sessionmaker):
     assert len(set(web.values())) == len(web)
     assert {row["web_link"] for row in rows if row["household_id"] == "H001"} == {web["H001"]}
     assert {row["web_link"] for row in rows if row["role"] != "guardian"} == {""}
-    assert "web pages (one per household)" in result.stderr
+    assert "web pages (one per household)" in result.err
     async with sessionmaker() as session:
         found = await web_links.find(session, web["H001"].rsplit("/", 1)[1], datetime.now(timezone.utc))
         assert found is not None and (await session.get(Household, found.household_id)).external_id == "H001"
@@ -71,51 +75,54 @@ async def test_migrate_import_and_invite_links(fresh_db, sessionmaker):
     assert {row["language"] for row in rows} >= {"nl", "tr", "ar", "pl", "uk", "fr", "de", "en"}
 
     # Issuing again replaces the older unused links: only the newest set works.
-    second = homevisit(fresh_db, "invite-links")
-    assert second.returncode == 0
-    assert second.stdout.count("https://t.me/regenboog_test_bot?start=") == len(rows)
+    second = await cli(fresh_db, "invite-links", PUBLIC_URL="")  # (a blank setting is no setting)
+    assert second.code == 0
+    assert second.out.count("https://t.me/regenboog_test_bot?start=") == len(rows)
     async with sessionmaker() as session:
-        live = await session.scalar(select(func.count()).select_from(InviteToken).where(InviteToken.replaced_at.is_(None)))
+        live = await session.scalar(select(func.count()).select_from(InviteToken)
+                                    .where(InviteToken.replaced_at.is_(None)))
     assert live == len(rows)
 
 
-async def test_web_link_renews_one_households_page(fresh_db, sessionmaker):
-    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
+async def test_web_link_renews_one_households_page(fresh_db, sessionmaker, cli):
+    assert (await cli(fresh_db, "import-roster", str(EXAMPLE_ROSTER))).code == 0
     env = {"PUBLIC_URL": "https://bezoek.example"}
-    first = homevisit(fresh_db, "web-link", "--household", "H003", env=env)
-    second = homevisit(fresh_db, "web-link", "--household", "H003", env=env)
-    assert first.returncode == second.returncode == 0, first.stderr
-    old, new = (r.stdout.strip().rsplit("/", 1)[1] for r in (first, second))
-    assert "older web link no longer works" in second.stderr
+    first = await cli(fresh_db, "web-link", "--household", "H003", **env)
+    second = await cli(fresh_db, "web-link", "--household", "H003", **env)
+    assert first.code == second.code == 0, first.err
+    old, new = (r.out.strip().rsplit("/", 1)[1] for r in (first, second))
+    assert "older web link no longer works" in second.err
     async with sessionmaker() as session:
         now = datetime.now(timezone.utc)
         assert await web_links.find(session, old, now) is None and await web_links.find(session, new, now) is not None
+    # A real process: `python -m bot` exits with the command's 1 and says why in one line.
     unknown = homevisit(fresh_db, "web-link", "--household", "H999", env=env)
     assert unknown.returncode == 1 and unknown.stderr.strip() == "error: no household 'H999' on the roster"
-    no_url = homevisit(fresh_db, "web-link", "--household", "H003")
-    assert no_url.returncode == 1 and "PUBLIC_URL" in no_url.stderr
+    no_url = await cli(fresh_db, "web-link", "--household", "H003", PUBLIC_URL="")
+    assert no_url.code == 1 and "PUBLIC_URL" in no_url.err
 
 
-async def test_add_staff_prints_a_personal_link(fresh_db):
-    result = homevisit(fresh_db, "add-staff", "--name", "Wilma Hoekstra", "--role", "coordinator")
-    assert result.returncode == 0, result.stderr
-    link = result.stdout.split(": ", 1)[1].split()[0]
+async def test_add_staff_prints_a_personal_link(fresh_db, cli):
+    result = await cli(fresh_db, "add-staff", "--name", "Wilma Hoekstra", "--role", "coordinator")
+    assert result.code == 0, result.err
+    link = result.out.split(": ", 1)[1].split()[0]
     assert LINK.match(link)
-    clash = homevisit(fresh_db, "add-staff", "--name", "Wilma Hoekstra", "--role", "teacher")
-    assert clash.returncode == 1 and "already on the staff as coordinator" in clash.stderr
+    clash = await cli(fresh_db, "add-staff", "--name", "Wilma Hoekstra", "--role", "teacher")
+    assert clash.code == 1 and "already on the staff as coordinator" in clash.err
 
 
-async def test_invalid_roster_is_refused_with_line_numbers_and_dry_run_writes_nothing(fresh_db, tmp_path, sessionmaker):
+async def test_invalid_roster_is_refused_with_line_numbers_and_dry_run_writes_nothing(fresh_db, tmp_path,
+                                                                                      sessionmaker, cli):
     bad = tmp_path / "bad.csv"
-    bad.write_text(EXAMPLE_ROSTER.read_text(encoding="utf-8") + "P900,Nieuw Kind,Groep 3,Marieke de Vries,H900,Ouder,,klingon\n",
-                   encoding="utf-8")
-    result = homevisit(fresh_db, "import-roster", str(bad))
-    assert result.returncode == 1
+    bad.write_text(EXAMPLE_ROSTER.read_text(encoding="utf-8")
+                   + "P900,Nieuw Kind,Groep 3,Marieke de Vries,H900,Ouder,,klingon\n", encoding="utf-8")
+    result = await cli(fresh_db, "import-roster", str(bad))
+    assert result.code == 1
     lines = len(EXAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()) + 1
-    assert f"line {lines}" in result.stderr and "klingon" in result.stderr
+    assert f"line {lines}" in result.err and "klingon" in result.err
 
-    dry = homevisit(fresh_db, "import-roster", "--dry-run", str(EXAMPLE_ROSTER))
-    assert dry.returncode == 0 and "dry run" in dry.stdout
+    dry = await cli(fresh_db, "import-roster", "--dry-run", str(EXAMPLE_ROSTER))
+    assert dry.code == 0 and "dry run" in dry.out
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Guardian)) == 0
 
@@ -134,84 +141,84 @@ def test_run_without_token_names_the_variable(tmp_path):
     assert "BOT_TOKEN" in result.stderr and result.stderr.strip().count("\n") == 0
 
 
-def test_every_subcommand_explains_itself():
+async def test_every_subcommand_explains_itself(cli, tmp_path):
     for command in ("migrate", "import-roster", "add-staff", "invite-links", "run"):
-        result = subprocess.run([sys.executable, "-m", "bot", command, "--help"], cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0 and "usage: homevisit" in result.stdout
+        result = await cli(f"sqlite+aiosqlite:///{tmp_path}/x.db", command, "--help")
+        assert result.code == 0 and "usage: homevisit" in result.out
 
 
-async def test_partial_export_is_not_taken_for_the_whole_school(fresh_db, tmp_path, sessionmaker):
-    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
+async def test_partial_export_is_not_taken_for_the_whole_school(fresh_db, tmp_path, sessionmaker, cli):
+    assert (await cli(fresh_db, "import-roster", str(EXAMPLE_ROSTER))).code == 0
     lines = EXAMPLE_ROSTER.read_text(encoding="utf-8").splitlines()
     one_class = tmp_path / "groep3.csv"
     one_class.write_text("\n".join([lines[0], *[l for l in lines[1:] if ",Groep 3," in l]]) + "\n", encoding="utf-8")
 
-    refused = homevisit(fresh_db, "import-roster", str(one_class))
-    assert refused.returncode == 1 and "--allow-removals" in refused.stderr
+    refused = await cli(fresh_db, "import-roster", str(one_class))
+    assert refused.code == 1 and "--allow-removals" in refused.err
     async with sessionmaker() as session:
         from db.models import Pupil
         assert await session.scalar(select(func.count()).select_from(Pupil).where(Pupil.active.is_(True))) == 40
 
-    applied = homevisit(fresh_db, "import-roster", "--allow-removals", str(one_class))
-    assert applied.returncode == 0
+    applied = await cli(fresh_db, "import-roster", "--allow-removals", str(one_class))
+    assert applied.code == 0
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Pupil).where(Pupil.active.is_(True))) < 40
 
 
-async def test_open_period_and_send_invitations_from_the_command_line(fresh_db, sessionmaker):
+async def test_open_period_and_send_invitations_from_the_command_line(fresh_db, sessionmaker, cli):
     from db.models import Invitation, OutboxMessage, VisitPeriod
 
-    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
-    assert homevisit(fresh_db, "send-invitations").returncode == 1  # no period yet
-    opened = homevisit(fresh_db, "open-period", "--name", "Huisbezoeken najaar", "--from", "2026-11-16",
+    assert (await cli(fresh_db, "import-roster", str(EXAMPLE_ROSTER))).code == 0
+    assert (await cli(fresh_db, "send-invitations")).code == 1  # no period yet
+    opened = await cli(fresh_db, "open-period", "--name", "Huisbezoeken najaar", "--from", "2026-11-16",
                        "--to", "2026-11-27")
-    assert opened.returncode == 0, opened.stderr
-    assert "60 min visits with 15 min travel time" in opened.stdout
-    again = homevisit(fresh_db, "open-period", "--name", "Tweede", "--from", "2026-11-16", "--to", "2026-11-27")
-    assert again.returncode == 1 and "already open" in again.stderr
-    bad = homevisit(fresh_db, "open-period", "--name", "X", "--from", "16-11-2026", "--to", "2026-11-27")
-    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    assert opened.code == 0, opened.err
+    assert "60 min visits with 15 min travel time" in opened.out
+    again = await cli(fresh_db, "open-period", "--name", "Tweede", "--from", "2026-11-16", "--to", "2026-11-27")
+    assert again.code == 1 and "already open" in again.err
+    bad = await cli(fresh_db, "open-period", "--name", "X", "--from", "16-11-2026", "--to", "2026-11-27")
+    assert bad.code == 2 and "YYYY-MM-DD" in bad.err
 
-    sent = homevisit(fresh_db, "send-invitations")
-    assert sent.returncode == 0, sent.stderr
+    sent = await cli(fresh_db, "send-invitations")
+    assert sent.code == 0, sent.err
     async with sessionmaker() as session:
         invitations = await session.scalar(select(func.count()).select_from(Invitation))
         queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
     assert invitations > 37  # every household, once per class teacher
     assert queued == 0  # nobody linked Telegram yet: nothing to send
-    assert f"({invitations} invitations)" in sent.stdout
-    assert "0 households invited" in homevisit(fresh_db, "send-invitations").stdout
+    assert f"({invitations} invitations)" in sent.out
+    assert "0 households invited" in (await cli(fresh_db, "send-invitations")).out
 
-    assert homevisit(fresh_db, "close-period").returncode == 0
+    assert (await cli(fresh_db, "close-period")).code == 0
     async with sessionmaker() as session:
         assert (await session.scalar(select(VisitPeriod.status))) == "closed"
 
 
-async def test_announce_from_the_command_line_queues_one_message_per_linked_person(fresh_db, sessionmaker):
+async def test_announce_from_the_command_line_queues_one_message_per_linked_person(fresh_db, sessionmaker, cli):
     from db.models import Account, Guardian, OutboxMessage
 
-    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
-    assert homevisit(fresh_db, "open-period", "--name", "Najaar", "--from", "2026-11-16", "--to",
-                     "2026-11-27").returncode == 0
+    assert (await cli(fresh_db, "import-roster", str(EXAMPLE_ROSTER))).code == 0
+    assert (await cli(fresh_db, "open-period", "--name", "Najaar", "--from", "2026-11-16", "--to",
+                      "2026-11-27")).code == 0
     async with sessionmaker() as session:  # two parents have linked Telegram
         for n, name in enumerate(("Anouk Jansen", "Emily Smith")):
-            account = Account(school_id=await only_school(session), telegram_user_id=900 + n, chat_id=900 + n, created_at=datetime.now(timezone.utc),
-                              updated_at=datetime.now(timezone.utc))
+            account = Account(school_id=await only_school(session), telegram_user_id=900 + n, chat_id=900 + n,
+                              created_at=datetime.now(timezone.utc), updated_at=datetime.now(timezone.utc))
             session.add(account)
             await session.flush()
             (await session.scalars(select(Guardian).where(Guardian.name == name))).one().account_id = account.id
         await session.commit()
 
+    # A real process, asked on its standard input (and printing the texts through a pipe).
     declined = subprocess.run([sys.executable, "-m", "bot", "announce"], cwd=ROOT, input="n\n", text=True,
                               capture_output=True, timeout=60,
                               env={**os.environ, "DATABASE_URL": fresh_db, "SCHOOL_NAME": "De Regenboog"})
     assert "nothing sent" in declined.stdout
     assert "--- en ---\n📣 Home visits at De Regenboog" in declined.stdout
     assert "--- nl ---\n📣 Huisbezoeken bij De Regenboog" in declined.stdout
-    sent = homevisit(fresh_db, "announce", "--yes", "--line", "nl=Vragen? Bel de school.")
-    assert sent.returncode == 0, sent.stderr
-    assert "2 recipients on Telegram" in sent.stdout and "47 without Telegram" in sent.stdout
+    sent = await cli(fresh_db, "announce", "--yes", "--line", "nl=Vragen? Bel de school.")
+    assert sent.code == 0, sent.err
+    assert "2 recipients on Telegram" in sent.out and "47 without Telegram" in sent.out
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)
                                     .where(OutboxMessage.kind == "announcement")) == 2

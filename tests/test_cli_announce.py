@@ -17,22 +17,23 @@ from bot.cli import _parser
 from db.models import Account, Guardian, OutboxMessage
 from db.session import is_sqlite
 from tests.seed import EXAMPLE_ROSTER, only_school
-from tests.test_cli import ROOT, fresh_db, homevisit  # noqa: F401  (a fixture)
+from tests.test_cli import ROOT, fresh_db  # noqa: F401  (a fixture)
 
 PARENTS = ("Anouk Jansen", "Emily Smith")
 PROMPT = "Send? [y/N] "
 
 
 @pytest.fixture
-async def period_with_two_parents(fresh_db, sessionmaker):
+async def period_with_two_parents(fresh_db, sessionmaker, cli):
     """The example roster, the period open, two parents on Telegram."""
-    assert homevisit(fresh_db, "import-roster", str(EXAMPLE_ROSTER)).returncode == 0
-    assert homevisit(fresh_db, "open-period", "--name", "Najaar", "--from", "2026-11-16", "--to",
-                     "2026-11-27").returncode == 0
+    assert (await cli(fresh_db, "import-roster", str(EXAMPLE_ROSTER))).code == 0
+    assert (await cli(fresh_db, "open-period", "--name", "Najaar", "--from", "2026-11-16", "--to",
+                      "2026-11-27")).code == 0
     now = datetime.now(timezone.utc)
     async with sessionmaker() as session:
         for n, name in enumerate(PARENTS):
-            account = Account(school_id=await only_school(session), telegram_user_id=900 + n, chat_id=900 + n, created_at=now, updated_at=now)
+            account = Account(school_id=await only_school(session), telegram_user_id=900 + n, chat_id=900 + n,
+                              created_at=now, updated_at=now)
             session.add(account)
             await session.flush()
             (await session.scalars(select(Guardian).where(Guardian.name == name))).one().account_id = account.id
@@ -92,11 +93,11 @@ async def test_no_answer_at_all_sends_nothing(period_with_two_parents, sessionma
         assert (await session.scalars(select(OutboxMessage))).all() == []
 
 
-async def test_yes_at_the_question_queues_the_announcement(period_with_two_parents, sessionmaker):
-    process = await start(period_with_two_parents, "announce")
-    out, err = await asyncio.wait_for(process.communicate(b"ja\n"), timeout=60)
-    assert process.returncode == 0, err.decode()
-    assert "queued" in out.decode()
+async def test_yes_at_the_question_queues_the_announcement(period_with_two_parents, sessionmaker, cli, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("ja\n"))  # the coordinator's answer (a real process: above)
+    ran = await cli(period_with_two_parents, "announce")
+    assert ran.code == 0, ran.err
+    assert PROMPT in ran.out and "queued" in ran.out
     async with sessionmaker() as session:
         assert len((await session.scalars(select(OutboxMessage))).all()) == 2
 

@@ -36,6 +36,10 @@ from tests.seed import EXAMPLE_ROSTER
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-token-for-the-test-webhook"
 TZ_NAME = "Europe/Amsterdam"
+TICK_SECONDS = 1
+# The day-before reminder falls due this long after the workers start: after the booking is
+# confirmed (the reminder is queued then, if it is still ahead), with room for a slow machine.
+REMIND_AFTER_SECONDS = 15
 
 
 def free_port() -> int:
@@ -54,8 +58,9 @@ class Worker:
         env.update(BOT_TOKEN=double.token, TELEGRAM_API_URL=double.url, DATABASE_URL=database_url,
                    SCHOOL_NAME="De Regenboog", WEBHOOK_URL=f"{self.url}/telegram", WEBHOOK_SECRET=SECRET,
                    WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(self.port), QUIET_HOURS="00:00-00:00",
-                   # The real clock runs here: the day-before reminder falls due a few seconds from now.
-                   REMINDER_DAY_BEFORE=reminder_at, **settings)
+                   # The real clock runs here: the day-before reminder falls due a few seconds from now,
+                   # and the outbox looks for it every second (a worker's tick is the test's wait).
+                   REMINDER_DAY_BEFORE=reminder_at, OUTBOX_TICK_SECONDS=str(TICK_SECONDS), **settings)
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -152,7 +157,7 @@ async def seed(database_url: str):
 
 async def test_two_webhook_workers_share_the_work_and_send_everything_once(double, database_url):
     engine, sessionmaker, period, tokens = await seed(database_url)
-    remind_at = datetime.now(ZoneInfo(TZ_NAME)) + timedelta(seconds=20)
+    remind_at = datetime.now(ZoneInfo(TZ_NAME)) + timedelta(seconds=REMIND_AFTER_SECONDS)
     workers = [Worker(double, database_url, remind_at.strftime("%H:%M:%S")) for _ in range(2)]
     a, b = workers
     try:
@@ -203,9 +208,11 @@ async def test_two_webhook_workers_share_the_work_and_send_everything_once(doubl
             await tg.post(a, confirm)  # re-delivered to the other worker
             await tg.until("the confirmation with its calendar file", lambda: any(
                 m.get("document") for m in double.messages_to(parent)))
+            assert datetime.now(ZoneInfo(TZ_NAME)) < remind_at.replace(microsecond=0), \
+                "confirmed after the reminder's time: no reminder was queued (raise REMIND_AFTER_SECONDS)"
             await tg.until("the day-before reminder", lambda: any(t.startswith("🔔") for t in texts(double, parent)),
-                           timeout=45)
-            await asyncio.sleep(6)  # a further tick of both workers' outbox: nothing more may come
+                           timeout=REMIND_AFTER_SECONDS + 30)
+            await asyncio.sleep(2.5 * TICK_SECONDS)  # further ticks of both workers' outbox: nothing more may come
 
         def sent(chat: int, prefix: str) -> int:
             return sum(1 for c in double.calls if c.method in ("sendMessage", "sendDocument")
@@ -215,13 +222,13 @@ async def test_two_webhook_workers_share_the_work_and_send_everything_once(doubl
         assert sent(parent, "✅ Het huisbezoek staat vast") == 1
         assert sent(parent, "🔔") == 1
         invitations_sent = [c for c in double.calls_of("sendMessage")
-                            if int(c.params["chat_id"]) == parent and "v2:invitation:" in str(c.params.get("reply_markup"))]
+                            if int(c.params["chat_id"]) == parent
+                            and "v2:invitation:" in str(c.params.get("reply_markup"))]
         assert len(invitations_sent) == 1
         assert sent(teacher, "📩") == 1
         sends = Counter((int(c.params["chat_id"]), c.params.get("text") or c.params.get("caption"))
                         for c in double.calls if c.method in ("sendMessage", "sendDocument"))
         assert [key for key, n in sends.items() if n > 1] == []
     finally:
-        for worker in workers:
-            worker.stop()
+        await asyncio.gather(*(asyncio.to_thread(worker.stop) for worker in workers))  # both at once
         await engine.dispose()
