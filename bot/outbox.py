@@ -79,12 +79,19 @@ class Dispatcher:
         self.holding = False
         self.renew_at: datetime | None = None  # half the lease: a long batch renews it before sending on
         self._renewing = asyncio.Lock()
+        self.share = runtime.lease_share  # a board's worker: its part of the bots' leases (bot/lease_share.py)
 
     async def hold_lease(self) -> bool:
-        """Take or renew the right to send for this bot; False while another worker holds it."""
+        """Take or renew the right to send for this bot; False while another worker holds it,
+        or (a board's worker) while this worker already holds its part of the bots' leases."""
         now = self.rt.clock.now()
         until = now + self.lease
         async with self.rt.sessionmaker() as session:
+            if self.share is not None:
+                await self.share.beat(session, now)
+                if not self.holding and not self.share.may_take():
+                    await session.commit()
+                    return False
             # Renewing reads the pause a 429 left in the same round trip; a new lease row has none.
             renewed = (await session.execute(
                 update(OutboxLease)
@@ -104,6 +111,8 @@ class Dispatcher:
             # window (real time) so its last second and this worker's first do not add up.
             self.pacer.pause(HANDOVER_SECONDS)
         self.holding = held
+        if self.share is not None:
+            (self.share.held.add if held else self.share.held.discard)(self.lease_name)
         return held
 
     async def still_holding(self) -> bool:
@@ -140,6 +149,8 @@ class Dispatcher:
         """Stopping: another worker may send at once instead of waiting out the lease (after
         the handover's second)."""
         self.holding, self.renew_at = False, None
+        if self.share is not None:
+            self.share.held.discard(self.lease_name)
         async with self.rt.sessionmaker() as session:
             await session.execute(
                 update(OutboxLease).where(OutboxLease.name == self.lease_name, OutboxLease.holder == self.holder)
@@ -153,6 +164,9 @@ class Dispatcher:
         handled = 0
         async with self._lock:
             while True:
+                if self.share is not None and self.holding and self.share.over_part():
+                    await self.release_lease()  # this worker holds more than its part: another takes this bot
+                    return handled
                 if not await self.hold_lease() or self.paused():
                     return handled  # another worker sends, or Telegram asked the bot to wait
                 claimed = await self._claim()

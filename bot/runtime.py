@@ -11,6 +11,7 @@ from bot import questionnaire
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
+from bot.lease_share import LeaseShare
 from bot.questionnaire import Question
 from bot.services.nudges import NudgeLadder
 from bot.services.reminders import ReminderPlan
@@ -29,6 +30,7 @@ class Runtime:
     # The outbox's messages in flight at once, shared by every school of the process (bot/outbox.py):
     # twenty schools' outboxes must not take the whole pool and the event loop from the updates.
     outbox_senders: asyncio.Semaphore | None = None
+    lease_share: LeaseShare | None = None  # a board's worker: its part of the bots' leases
 
     def translator(self, language: str) -> Translator:
         return self.catalogs.translator(language, self.settings.tz)

@@ -20,6 +20,7 @@ from telegram import Update
 from bot.app import build_application, build_runtime
 from bot.config import Settings
 from bot.context import HomevisitApplication
+from bot.lease_share import LeaseShare
 from bot.outbox import SENDERS
 from bot.runtime import Runtime
 from bot.schools_file import load_schools
@@ -74,10 +75,12 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     runner: web.AppRunner | None = None
     gate: WebhookGate | None = None
     try:
-        senders = asyncio.Semaphore(SENDERS)  # the outbox's messages in flight, for every school together
+        # The outboxes' database work, for every school together; this worker's part of the bots.
+        senders = asyncio.Semaphore(SENDERS)
+        share = LeaseShare(len(schools), settings.outbox_lease_seconds)
         for school in schools:
             runtime = await build_runtime(school, engine=engine)
-            runtime.outbox_senders = senders
+            runtime.outbox_senders, runtime.lease_share = senders, share
             app = build_application(school, runtime, webhook=webhook)
             runtimes.append(runtime)
             apps.append(app)
