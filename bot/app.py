@@ -197,7 +197,8 @@ def build_application(settings: Settings, runtime: Runtime | None = None, *,
         .base_file_url(settings.telegram_api_url.rstrip("/") + "/file/bot")
         .context_types(ContextTypes(context=HomevisitContext))
         # Each person's updates one at a time, CONCURRENT_UPDATES at once overall (bot/intake.py).
-        .concurrent_updates(FairUpdateProcessor(settings.concurrent_updates))
+        .concurrent_updates(FairUpdateProcessor(settings.concurrent_updates,
+                                                in_hand=runtime.updates_in_hand if runtime else None))
         .request(AiohttpRequest(connection_pool_size=16))
         .get_updates_request(AiohttpRequest(connection_pool_size=1, read_timeout=30.0))
         # Replies answer a person's own action: paced per chat only, a 429 waits for that

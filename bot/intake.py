@@ -42,6 +42,33 @@ class Slot:
             self._slots.release()
 
 
+class UpdatesInHand:
+    """How many updates this process is handling now, over every school's application. The
+    outbox lets them go first: a parent's answer is not kept waiting behind a broadcast."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, at_most: float) -> None:
+        """Until no update is in hand, or `at_most` seconds (the outbox is never starved)."""
+        if self.count:
+            try:
+                await asyncio.wait_for(self._idle.wait(), at_most)
+            except asyncio.TimeoutError:
+                pass
+
+
 _slot: contextvars.ContextVar[Slot | None] = contextvars.ContextVar("homevisit_slot", default=None)
 
 
@@ -59,8 +86,9 @@ async def yielding_sleep(seconds: float) -> None:
 
 
 class FairUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, slots: int, *, backlog: int = 10) -> None:
+    def __init__(self, slots: int, *, backlog: int = 10, in_hand: UpdatesInHand | None = None) -> None:
         super().__init__(MAX_WAITING)
+        self.in_hand = in_hand or UpdatesInHand()
         self.slots = slots
         self.backlog = backlog
         self._semaphore_slots = asyncio.BoundedSemaphore(slots)
@@ -98,9 +126,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 slot = Slot(self._semaphore_slots)
                 await slot.take()
                 token = _slot.set(slot)
+                self.in_hand.enter()
                 try:
                     await coroutine
                 finally:
+                    self.in_hand.leave()
                     _slot.reset(token)
                     slot.give_back()
         finally:

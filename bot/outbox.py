@@ -52,6 +52,7 @@ MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
 SENDERS = 8  # messages in flight at once, per process (a board's schools share them)
 MAX_CAPTION = 1024  # Telegram's limit for a document's caption
+UPDATES_FIRST_SECONDS = 0.05  # at most this long a message waits for the updates in hand
 HANDOVER_SECONDS = 1.0  # taking over from another worker: its last sends leave Telegram's one-second window
 
 BatchListener = Callable[[list[int]], Awaitable[None]]
@@ -239,7 +240,9 @@ class Dispatcher:
                 log.exception("outbox %s: could not be delivered or recorded", message_id)
 
     async def _deliver(self, message_id: int) -> None:
-        # 1. Read and render, in a transaction that ends before anything waits.
+        # 1. Read and render, in a transaction that ends before anything waits; updates first.
+        if self.rt.updates_in_hand is not None:
+            await self.rt.updates_in_hand.wait_idle(UPDATES_FIRST_SECONDS)
         async with self._senders:
             prepared = await self._prepare(message_id)
         if prepared is None:

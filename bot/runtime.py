@@ -11,6 +11,7 @@ from bot import questionnaire
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
+from bot.intake import UpdatesInHand
 from bot.lease_share import LeaseShare
 from bot.questionnaire import Question
 from bot.services.nudges import NudgeLadder
@@ -31,6 +32,7 @@ class Runtime:
     # twenty schools' outboxes must not take the whole pool and the event loop from the updates.
     outbox_senders: asyncio.Semaphore | None = None
     lease_share: LeaseShare | None = None  # a board's worker: its part of the bots' leases
+    updates_in_hand: UpdatesInHand | None = None  # the process's updates being handled: they go first
 
     def translator(self, language: str) -> Translator:
         return self.catalogs.translator(language, self.settings.tz)

@@ -20,6 +20,7 @@ from telegram import Update
 from bot.app import build_application, build_runtime
 from bot.config import Settings
 from bot.context import HomevisitApplication
+from bot.intake import UpdatesInHand
 from bot.lease_share import LeaseShare
 from bot.outbox import SENDERS
 from bot.runtime import Runtime
@@ -78,9 +79,10 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
         # The outboxes' database work, for every school together; this worker's part of the bots.
         senders = asyncio.Semaphore(SENDERS)
         share = LeaseShare(len(schools), settings.outbox_lease_seconds)
+        in_hand = UpdatesInHand()  # every school's updates: the outboxes let them go first
         for school in schools:
             runtime = await build_runtime(school, engine=engine)
-            runtime.outbox_senders, runtime.lease_share = senders, share
+            runtime.outbox_senders, runtime.lease_share, runtime.updates_in_hand = senders, share, in_hand
             app = build_application(school, runtime, webhook=webhook)
             runtimes.append(runtime)
             apps.append(app)

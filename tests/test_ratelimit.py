@@ -2,6 +2,8 @@
 per chat a short burst then one a second."""
 from __future__ import annotations
 
+import asyncio
+
 from bot.ratelimit import Pacer
 
 
@@ -56,3 +58,20 @@ def pytest_approx(value):
     import pytest
 
     return pytest.approx(value, abs=1e-9)
+
+
+async def test_the_outbox_waits_for_the_updates_in_hand_but_is_never_starved():
+    from bot.intake import UpdatesInHand
+
+    in_hand = UpdatesInHand()
+    in_hand.enter()  # a parent's press is being handled
+    waiting = asyncio.create_task(in_hand.wait_idle(60))
+    await asyncio.sleep(0)
+    assert not waiting.done()  # the outbox's next message waits ...
+    in_hand.leave()
+    await asyncio.wait_for(waiting, 1)  # ... until the press is done
+    in_hand.enter()
+    in_hand.enter()
+    in_hand.leave()
+    await asyncio.wait_for(in_hand.wait_idle(0.01), 1)  # one still in hand: it waits no longer than asked
+    assert in_hand.count == 1

@@ -151,11 +151,18 @@ async def view_for_guardian(session: AsyncSession, invitation_id: int, guardian_
 
 async def view(session: AsyncSession, invitation_id: int, guardian_id: int | None = None) -> InvitationView | None:
     """The invitation as the system sees it (for messages to the teacher or a named guardian)."""
-    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
-    if invitation is None:
+    # The invitation with its period and teacher in one round trip (_view then finds them loaded).
+    row = (await session.execute(
+        select(Invitation, VisitPeriod, Staff)
+        .outerjoin(VisitPeriod, VisitPeriod.id == Invitation.period_id)
+        .outerjoin(Staff, Staff.id == Invitation.teacher_id)
+        .where(Invitation.id == invitation_id)
+        .execution_options(populate_existing=True)
+    )).first()
+    if row is None:
         return None
     guardian = await session.get(Guardian, guardian_id) if guardian_id else None
-    return await _view(session, invitation, guardian)
+    return await _view(session, row.Invitation, guardian)
 
 
 async def _view(session: AsyncSession, invitation: Invitation, guardian: Guardian | None) -> InvitationView:
