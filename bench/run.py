@@ -141,7 +141,7 @@ async def full_bot(backend: str, tmp: str):
         await import_roster(session, rt.school_id, roster_csv(USERS), default_language="nl", now=clock.now())
         guardians = (await session.scalars(select(Guardian).order_by(Guardian.id))).all()
         for n, guardian in enumerate(guardians):
-            token = await issue_token(session, school_id=rt.school_id, now=clock.now(),
+            token = await issue_token(session, now=clock.now(),
                                       valid_for=timedelta(days=1), guardian_id=guardian.id)
             await session.commit()
             await redeem(session, token, school_id=rt.school_id, telegram_user_id=1_000 + n, chat_id=1_000 + n,
@@ -526,6 +526,10 @@ async def run_all(skip_pg: bool) -> None:
         print("6. the family's web page", flush=True)
         from bench import pages
         await pages.run(backends, tmp, record)
+        if not skip_pg:
+            print("7. a school board's peak (20 schools, two workers, PostgreSQL)", flush=True)
+            from bench import board
+            await board.run(record=record)
 
 
 def write_markdown(path: Path, started: datetime) -> None:
