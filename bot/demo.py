@@ -103,11 +103,11 @@ async def play(out: Callable[[str], None] = print) -> None:
                     if role:
                         person = await add_staff(session, rt.school_id, name=name, role=role, language=None,
                                                  now=clock.now())
-                        token = await issue_token(session, school_id=rt.school_id, now=clock.now(),
+                        token = await issue_token(session, now=clock.now(),
                                                   valid_for=timedelta(days=7), staff_id=person.id)
                     else:
                         guardian = (await session.scalars(select(Guardian).where(Guardian.name == name))).one()
-                        token = await issue_token(session, school_id=rt.school_id, now=clock.now(),
+                        token = await issue_token(session, now=clock.now(),
                                                   valid_for=timedelta(days=7), guardian_id=guardian.id)
                     await session.commit()
                 script.did(user, "opens their personal invitation link")

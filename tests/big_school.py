@@ -40,7 +40,7 @@ async def build(sessionmaker, now, *, households: int, unlinked_every: int = 0,
         for n, guardian in enumerate(guardians):
             if unlinked_every and n % unlinked_every == 0:
                 continue
-            token = await issue_token(session, school_id=school_id, now=now, valid_for=timedelta(days=1),
+            token = await issue_token(session, now=now, valid_for=timedelta(days=1),
                                       guardian_id=guardian.id)
             await session.commit()
             chat = FIRST_CHAT + n

@@ -27,7 +27,7 @@ async def guardian_link(rt: Runtime, name: str, *, issued: datetime | None = Non
     async with rt.sessionmaker() as session:
         guardian = (await session.scalars(select(Guardian).where(Guardian.school_id == rt.school_id,
                                                                  Guardian.name == name))).one()
-        token = await issue_token(session, school_id=rt.school_id, now=issued or rt.clock.now(),
+        token = await issue_token(session, now=issued or rt.clock.now(),
                                   valid_for=valid_for, guardian_id=guardian.id)
         await session.commit()
     return token
@@ -38,7 +38,7 @@ async def staff_link(rt: Runtime, name: str, role: str = "teacher", language: st
         staff = await session.scalar(select(Staff).where(Staff.school_id == rt.school_id, Staff.name == name))
         if staff is None:
             staff = await add_staff(session, rt.school_id, name=name, role=role, language=language, now=rt.clock.now())
-        token = await issue_token(session, school_id=rt.school_id, now=rt.clock.now(),
+        token = await issue_token(session, now=rt.clock.now(),
                                   valid_for=timedelta(days=60), staff_id=staff.id)
         await session.commit()
     return token

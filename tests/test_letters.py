@@ -123,7 +123,7 @@ async def school(session, clock) -> int:
 
 async def link(session, name: str, clock, telegram_id: int) -> None:
     person = await guardian(session, name)
-    token = await issue_token(session, school_id=person.school_id, now=clock.now(), valid_for=timedelta(days=1),
+    token = await issue_token(session, now=clock.now(), valid_for=timedelta(days=1),
                               guardian_id=person.id)
     await session.commit()
     assert (await redeem(session, token,
@@ -152,7 +152,7 @@ async def test_a_letter_per_household_in_its_language_with_a_working_personal_li
     await link(session, "Katrin Müller", clock, 9_100_001)  # one of the Müllers is on Telegram: still a letter
     # An older link of Khadija's, from an earlier mail merge: the letter's link replaces it.
     khadija = await guardian(session, "Khadija El Amrani")
-    old_token = await issue_token(session, school_id=school_id, now=clock.now(), valid_for=timedelta(days=60),
+    old_token = await issue_token(session, now=clock.now(), valid_for=timedelta(days=60),
                                   guardian_id=khadija.id)
     await session.commit()
 

@@ -142,7 +142,7 @@ async def test_households_without_telegram_one_class_one_household_or_all(school
 
 async def test_one_household_and_its_old_link(school, cli, database_url, session, clock, tmp_path):
     khadija = await guardian(session, "Khadija El Amrani")
-    old = await issue_token(session, school_id=school, now=clock.now(), valid_for=timedelta(days=60),
+    old = await issue_token(session, now=clock.now(), valid_for=timedelta(days=60),
                             guardian_id=khadija.id)
     await session.commit()
     out = tmp_path / "el-amrani.pdf"

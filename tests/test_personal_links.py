@@ -21,8 +21,8 @@ async def _teacher(session, clock):
     return school.id, staff.id
 
 
-async def _issue(session, clock, school_id, staff_id, days=60):
-    token = await issue_token(session, school_id=school_id, now=clock.now(), valid_for=timedelta(days=days),
+async def _issue(session, clock, staff_id, days=60):
+    token = await issue_token(session, now=clock.now(), valid_for=timedelta(days=days),
                               staff_id=staff_id)
     await session.commit()
     return token
@@ -36,8 +36,8 @@ async def _redeem(session, clock, token, user_id):
 
 
 async def test_token_is_long_random_and_only_its_hash_is_stored(session, clock):
-    school_id, staff_id = await _teacher(session, clock)
-    tokens = {await _issue(session, clock, school_id, staff_id) for _ in range(20)}
+    _, staff_id = await _teacher(session, clock)
+    tokens = {await _issue(session, clock, staff_id) for _ in range(20)}
     assert len(tokens) == 20
     for token in tokens:
         assert len(token) * 6 >= 128 and len(token) <= 64  # bits of entropy; Telegram's start limit
@@ -49,8 +49,8 @@ async def test_token_is_long_random_and_only_its_hash_is_stored(session, clock):
 
 
 async def test_token_works_once(session, clock):
-    school_id, staff_id = await _teacher(session, clock)
-    token = await _issue(session, clock, school_id, staff_id)
+    _, staff_id = await _teacher(session, clock)
+    token = await _issue(session, clock, staff_id)
     assert (await _redeem(session, clock, token, 1)).outcome is Redeemed.LINKED
     assert (await _redeem(session, clock, token, 1)).outcome is Redeemed.ALREADY_LINKED
     assert (await _redeem(session, clock, token, 2)).outcome is Redeemed.USED_ELSEWHERE
@@ -60,12 +60,12 @@ async def test_token_works_once(session, clock):
 
 
 async def test_expired_and_replaced_tokens_link_nobody(session, clock):
-    school_id, staff_id = await _teacher(session, clock)
-    short = await _issue(session, clock, school_id, staff_id, days=1)
+    _, staff_id = await _teacher(session, clock)
+    short = await _issue(session, clock, staff_id, days=1)
     clock.advance(timedelta(days=2))
     assert (await _redeem(session, clock, short, 1)).outcome is Redeemed.EXPIRED
-    first = await _issue(session, clock, school_id, staff_id)
-    second = await _issue(session, clock, school_id, staff_id)
+    first = await _issue(session, clock, staff_id)
+    second = await _issue(session, clock, staff_id)
     assert (await _redeem(session, clock, first, 1)).outcome is Redeemed.REPLACED
     staff = await session.get(Staff, staff_id)
     await session.refresh(staff)
@@ -75,8 +75,8 @@ async def test_expired_and_replaced_tokens_link_nobody(session, clock):
 
 async def test_two_accounts_opening_one_link_at_once_link_exactly_one(sessionmaker, clock):
     async with sessionmaker() as session:
-        school_id, staff_id = await _teacher(session, clock)
-        token = await _issue(session, clock, school_id, staff_id)
+        _, staff_id = await _teacher(session, clock)
+        token = await _issue(session, clock, staff_id)
 
     async def attempt(user_id):
         async with sessionmaker() as s:
@@ -110,20 +110,19 @@ async def _redeem_in(session, clock, token, school_id, user_id):
                          telegram_language="nl", now=clock.now())).outcome
 
 
-async def test_a_token_is_the_school_of_the_person_it_is_for_whatever_school_the_caller_names(session, clock):
+async def test_a_token_is_the_school_of_the_person_it_is_for(session, clock):
+    """issue_token takes the token's school from the person's row: each school's teacher gets a
+    token of her own school, unknown in the other school and good in hers."""
     a, b, staff = await _two_schools_with_a_teacher_each(session, clock)
-    named_a = await issue_token(session, school_id=a, now=clock.now(), valid_for=timedelta(days=1),
-                                staff_id=staff[b])  # a caller naming the wrong school
-    await session.commit()
-    assert await session.scalar(select(InviteToken.school_id).where(InviteToken.token_hash == hash_token(named_a))) == b
-    assert await _redeem_in(session, clock, named_a, a, 1) is Redeemed.UNKNOWN
-    b_teacher = await session.get(Staff, staff[b], populate_existing=True)
-    assert b_teacher.account_id is None
-    assert await _redeem_in(session, clock, named_a, b, 1) is Redeemed.LINKED
-
-    unnamed = await issue_token(session, now=clock.now(), valid_for=timedelta(days=1), staff_id=staff[a])
-    await session.commit()
-    assert await session.scalar(select(InviteToken.school_id).where(InviteToken.token_hash == hash_token(unnamed))) == a
+    for user_id, (school_id, other) in enumerate(((a, b), (b, a)), start=1):
+        token = await issue_token(session, now=clock.now(), valid_for=timedelta(days=1), staff_id=staff[school_id])
+        await session.commit()
+        assert await session.scalar(select(InviteToken.school_id)
+                                    .where(InviteToken.token_hash == hash_token(token))) == school_id
+        assert await _redeem_in(session, clock, token, other, user_id) is Redeemed.UNKNOWN
+        teacher = await session.get(Staff, staff[school_id], populate_existing=True)
+        assert teacher.account_id is None
+        assert await _redeem_in(session, clock, token, school_id, user_id) is Redeemed.LINKED
 
 
 async def test_a_stored_token_naming_a_person_of_another_school_links_nobody(session, clock):

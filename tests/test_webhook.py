@@ -146,9 +146,9 @@ async def seed(database_url: str):
                                       ZoneInfo(TZ_NAME), now)
         guardian = (await session.scalars(select(Guardian).where(Guardian.name == "Linda de Boer"))).one()
         tokens = {
-            "teacher": await issue_token(session, school_id=school.id, now=now, valid_for=timedelta(days=1),
+            "teacher": await issue_token(session, now=now, valid_for=timedelta(days=1),
                                          staff_id=teacher.id),
-            "parent": await issue_token(session, school_id=school.id, now=now, valid_for=timedelta(days=1),
+            "parent": await issue_token(session, now=now, valid_for=timedelta(days=1),
                                         guardian_id=guardian.id),
         }
         await session.commit()

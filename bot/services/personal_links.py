@@ -45,14 +45,12 @@ async def issue_token(
     valid_for: timedelta,
     guardian_id: int | None = None,
     staff_id: int | None = None,
-    school_id: int | None = None,
 ) -> str:
     """Create a fresh token for one person and retire their older unused ones.
 
     The token is the school's of the person it is for, read from their row: a token never
-    names a person of another school (`school_id`, which older callers still pass, is not
-    trusted for it). Returns the raw token; it is never stored and cannot be shown again.
-    The caller commits (so a whole batch of links is issued in one transaction).
+    names a person of another school. Returns the raw token; it is never stored and cannot
+    be shown again. The caller commits (so a whole batch of links is issued in one transaction).
     """
     if (guardian_id is None) == (staff_id is None):
         raise ValueError("a token belongs to exactly one guardian or staff member")
