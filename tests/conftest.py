@@ -92,14 +92,16 @@ def module_clock(database_url) -> MovableClock:
 
 
 @pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    """One running bot per test module, on a freshly wiped database of each backend."""
+async def bot(request, double, database_url, module_clock):
+    """One running bot per test module, on a freshly wiped database of each backend, with the
+    settings the module names in BOT_SETTINGS (if any)."""
     from tests.harness import BotUnderTest
 
     engine = make_engine(database_url)
     await wipe(engine)
     await engine.dispose()
-    under_test = BotUnderTest(double, make_settings(database_url), module_clock)
+    overrides = getattr(request.module, "BOT_SETTINGS", {})
+    under_test = BotUnderTest(double, make_settings(database_url, **overrides), module_clock)
     await under_test.start()
     yield under_test
     await under_test.stop()

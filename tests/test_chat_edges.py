@@ -14,10 +14,6 @@ from sqlalchemy import select
 from bot.app import plan
 from bot.clock import MovableClock
 from db.models import Account, DialogState
-from db.session import make_engine
-from tests.conftest import make_settings
-from tests.databases import wipe
-from tests.harness import BotUnderTest
 from tests.messaging_setup import (
     MON,
     NL,
@@ -36,17 +32,8 @@ def module_clock(database_url) -> MovableClock:
     return MovableClock(START)
 
 
-@pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    engine = make_engine(database_url)
-    await wipe(engine)
-    await engine.dispose()
-    # PUBLIC_URL set: teachers can have their calendar address.
-    under_test = BotUnderTest(double, make_settings(database_url, public_url="https://bot.school.example"),
-                              module_clock)
-    await under_test.start()
-    yield under_test
-    await under_test.stop()
+# PUBLIC_URL set: teachers can have their calendar address.
+BOT_SETTINGS = {"public_url": "https://bot.school.example"}
 
 
 @pytest.fixture(scope="module")

@@ -3,26 +3,10 @@ handled one at a time (waiting without a handler slot), replies keep to Telegram
 per-chat limit, and what a person sends faster than the bot can answer is dropped."""
 from __future__ import annotations
 
-import pytest
-
-from db.session import make_engine
-from tests.conftest import make_settings
-from tests.databases import wipe
-from tests.harness import BotUnderTest
-
 FLOOD = 150
 
-
-@pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    engine = make_engine(database_url)
-    await wipe(engine)
-    await engine.dispose()
-    # Replies paced as in production: about one a second per chat after a short burst.
-    under_test = BotUnderTest(double, make_settings(database_url, outbox_chat_seconds=1.0), module_clock)
-    await under_test.start()
-    yield under_test
-    await under_test.stop()
+# Replies paced as in production: about one a second per chat after a short burst.
+BOT_SETTINGS = {"outbox_chat_seconds": 1.0}
 
 
 async def test_another_parent_is_answered_while_one_chat_floods(bot):

@@ -6,29 +6,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from telegram import Bot
 
 from bot.outbox import Dispatcher
 from bot.sandbox.api import Failure
 from db.models import OutboxLease
-from db.session import make_engine
-from tests.conftest import make_settings
-from tests.databases import wipe
 from tests.harness import BotUnderTest
 
-
-@pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    engine = make_engine(database_url)
-    await wipe(engine)
-    await engine.dispose()
-    # Replies paced as in production: about one a second per chat after a short burst.
-    under_test = BotUnderTest(double, make_settings(database_url, outbox_chat_seconds=1.0), module_clock)
-    await under_test.start()
-    yield under_test
-    await under_test.stop()
+# Replies paced as in production: about one a second per chat after a short burst.
+BOT_SETTINGS = {"outbox_chat_seconds": 1.0}
 
 
 async def pause_on_record(bot: BotUnderTest):

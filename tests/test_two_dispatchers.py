@@ -28,6 +28,13 @@ HOUSEHOLDS = 200
 AFTERNOON = datetime(2026, 11, 10, 15, 0, tzinfo=timezone.utc)
 
 
+async def statuses(runtime) -> dict[str, int]:
+    """How many outbox rows are in each status."""
+    async with runtime.sessionmaker() as session:
+        return dict((await session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
+
+
 async def two_workers(double, database_url: str, households: int, clocks=None, **overrides):
     """Two workers' runtimes (two engines, two pools, two clocks) on a freshly wiped database
     with a school of `households` linked families and an announcement to all of them queued;
@@ -80,10 +87,7 @@ async def test_one_dispatcher_sends_for_the_bot_and_the_other_takes_over_when_it
     try:
         per_chat = Counter(int(c.params["chat_id"]) for c in double.calls_of("sendMessage"))
         assert {chat: per_chat[chat] for chat in chats.values()} == {chat: 2 for chat in chats.values()}
-        async with workers[0].sessionmaker() as session:
-            statuses = dict((await session.execute(
-                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
-        assert statuses == {"sent": 2 * len(chats)}
+        assert await statuses(workers[0]) == {"sent": 2 * len(chats)}
     finally:
         for rt in workers:
             await rt.engine.dispose()
@@ -121,10 +125,7 @@ async def test_a_429_seen_by_one_worker_pauses_the_bot_in_every_worker(double, d
         # Everyone once; the one refused with the 429 got it on the second try.
         assert sorted(per_chat.values()) == [1] * (len(chats) - 1) + [2]
         assert set(per_chat) == set(chats.values())
-        async with workers[0].sessionmaker() as session:
-            statuses = dict((await session.execute(
-                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
-        assert statuses == {"sent": len(chats)}
+        assert await statuses(workers[0]) == {"sent": len(chats)}
     finally:
         for rt in workers:
             await rt.engine.dispose()
@@ -164,10 +165,7 @@ async def test_a_worker_whose_batch_outlasts_its_lease_sends_no_more_once_anothe
         # At most what was in flight went twice; the first worker sent nothing after losing the lease.
         assert {chat for chat, n in per_chat.items() if n > 1} <= in_flight and max(per_chat.values()) <= 2
         assert len(in_flight) == 8 < len(chats)
-        async with workers[0].sessionmaker() as session:
-            statuses = dict((await session.execute(
-                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))).all())
-        assert statuses == {"sent": len(chats)}
+        assert await statuses(workers[0]) == {"sent": len(chats)}
     finally:
         for rt in workers:
             await rt.engine.dispose()
