@@ -164,7 +164,7 @@ def _first_button(markup: dict | None) -> str | None:
 async def run(schools: int = SCHOOLS, households: int = HOUSEHOLDS, record=None, timeout: float = 600.0) -> dict:
     from bench.run import fresh_database
     from bot.sandbox.api import BotAPIDouble
-    from tests.web_setup import free_port
+    from tests.web_setup import free_port, until_healthy
 
     record = record or (lambda what, backend, figure, target="": print(f"  {what}: {figure}   ({target})"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,7 +187,10 @@ async def run(schools: int = SCHOOLS, households: int = HOUSEHOLDS, record=None,
                                             stdout=subprocess.DEVNULL, stderr=open(Path(tmp) / f"w{port}.log", "w")))
         try:
             async with aiohttp.ClientSession() as http:
-                await _until_healthy(http, ports, workers)
+                for port in ports:
+                    await until_healthy(http, f"http://127.0.0.1:{port}", lambda: next(
+                        (f"a worker stopped with {w.returncode} before it was up" for w in workers
+                         if w.poll() is not None), None), "the workers", timeout=60, every=0.2)
                 for double in doubles:
                     double.enforce_limits, double.global_per_second = True, LIMIT
                 cpu_before = [_cpu_seconds(w.pid) for w in workers]
@@ -233,24 +236,6 @@ async def run(schools: int = SCHOOLS, households: int = HOUSEHOLDS, record=None,
            " and ".join(f"{rss:.0f} MB ({hwm:.0f} MB)" for rss, hwm in memory), "< 300 MB per worker")
     figures.update(took=took, cpu=cpu, memory=memory)
     return figures
-
-
-async def _until_healthy(http: aiohttp.ClientSession, ports: list[int], workers, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    for port in ports:
-        while True:
-            for worker in workers:
-                if worker.poll() is not None:
-                    raise RuntimeError(f"a worker stopped with {worker.returncode} before it was up")
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the workers did not come up")
-            await asyncio.sleep(0.2)
 
 
 async def _answer_while_sending(http, doubles, chats, ports, started: float, timeout: float) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from db.models import Guardian
 from db.session import make_engine, make_sessionmaker
 from tests.databases import wipe
 from tests.seed import EXAMPLE_ROSTER
+from tests.web_setup import free_port, until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-token-for-the-test-webhook"
@@ -40,12 +40,6 @@ TICK_SECONDS = 1
 # The day-before reminder falls due this long after the workers start: after the booking is
 # confirmed (the reminder is queued then, if it is still ahead), with room for a slow machine.
 REMIND_AFTER_SECONDS = 15
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Worker:
@@ -65,17 +59,10 @@ class Worker:
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     async def ready(self, session: aiohttp.ClientSession) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            assert self.process.poll() is None, self.process.stderr.read().decode()[-3000:]
-            try:
-                async with session.get(f"{self.url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            assert time.monotonic() < deadline, "worker did not come up"
-            await asyncio.sleep(0.2)
+        def trouble() -> str | None:
+            return None if self.process.poll() is None else self.process.stderr.read().decode()[-3000:]
+
+        await until_healthy(session, self.url, trouble, "worker", every=0.2)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -19,7 +19,8 @@ from bot.serve import serve
 from db.session import make_engine
 from tests.conftest import make_settings
 from tests.databases import wipe
-from tests.test_webhook import SECRET, free_port
+from tests.test_webhook import SECRET
+from tests.web_setup import free_port, until_healthy
 
 MARK = "PRIVATE-PUPIL-NOTE-7731"  # must never reach the log
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
@@ -66,17 +67,7 @@ async def server(double, database_url):
     stop = asyncio.Event()
     task = asyncio.create_task(serve(settings, stop))
     async with aiohttp.ClientSession() as http:
-        deadline = time.monotonic() + 30
-        while True:
-            assert not task.done(), task.exception()
-            try:
-                async with http.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        break
-            except aiohttp.ClientError:
-                pass
-            assert time.monotonic() < deadline, "the web server did not come up"
-            await asyncio.sleep(0.05)
+        await until_healthy(http, url, lambda: task.exception() if task.done() else None, "the web server")
         yield Server(url, http)
         stop.set()
         await asyncio.wait_for(task, 15)

@@ -17,7 +17,8 @@ import aiohttp
 
 from db.session import make_engine
 from tests.databases import wipe
-from tests.test_webhook import ROOT, SECRET, Telegram, free_port
+from tests.test_webhook import ROOT, SECRET, Telegram
+from tests.web_setup import free_port
 
 EXIT_SECONDS = 10
 

@@ -3,7 +3,9 @@ of 127.0.0.1, that PUBLIC_URL names, for the modules whose tests open those page
 reading what it serves."""
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from contextlib import asynccontextmanager
 
 import aiohttp
@@ -21,6 +23,24 @@ from tests.conftest import make_settings
 from tests.databases import wipe
 from tests.harness import BotUnderTest
 from tests.messaging_setup import START
+
+
+async def until_healthy(http: aiohttp.ClientSession, url: str, trouble, what: str, *, timeout: float = 30.0,
+                        every: float = 0.05) -> None:
+    """Wait until `url`/healthz answers 200; fails at once when `trouble()` says why the server
+    cannot come up any more (its process ended), and after `timeout` with `what` did not come up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        problem = trouble()
+        assert problem is None, problem
+        try:
+            async with http.get(f"{url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        assert time.monotonic() < deadline, f"{what} did not come up"
+        await asyncio.sleep(every)
 
 
 def free_port() -> int:
