@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
-SENDERS = 8  # messages in flight at once, per process (a board's schools share them)
+SENDERS = 8  # a bot's messages in flight at once; also the database slots a process's outboxes share
 MAX_CAPTION = 1024  # Telegram's limit for a document's caption
 UPDATES_FIRST_SECONDS = 0.05  # at most this long a message waits for the updates in hand
 HANDOVER_SECONDS = 1.0  # taking over from another worker: its last sends leave Telegram's one-second window
@@ -72,7 +72,7 @@ class Dispatcher:
         self._in_flight = asyncio.Semaphore(SENDERS)  # this bot's messages between claim and record
         # Reading, rendering and recording (the database's part): shared by a board's schools in one
         # process, so their outboxes together leave the pool and the event loop to the updates.
-        self._senders = runtime.outbox_senders or asyncio.Semaphore(SENDERS)
+        self._db_slots = runtime.outbox_db_slots or asyncio.Semaphore(SENDERS)
         token = s.bot_token or ""
         self.lease_name = f"bot:{token.split(':')[0]}"
         self.holder = uuid.uuid4().hex
@@ -243,7 +243,7 @@ class Dispatcher:
         # 1. Read and render, in a transaction that ends before anything waits; updates first.
         if self.rt.updates_in_hand is not None:
             await self.rt.updates_in_hand.wait_idle(UPDATES_FIRST_SECONDS)
-        async with self._senders:
+        async with self._db_slots:
             prepared = await self._prepare(message_id)
         if prepared is None:
             return
@@ -275,7 +275,7 @@ class Dispatcher:
         else:
             result = Result("sent", telegram_message_id=sent_id)
         # 3. Record the result in a short transaction of its own.
-        async with self._senders:
+        async with self._db_slots:
             await self._record(message_id, result)
 
     async def _prepare(self, message_id: int) -> tuple[int, int, int, Rendered] | None:

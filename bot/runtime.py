@@ -30,7 +30,7 @@ class Runtime:
     owns_engine: bool = True  # False when the schools of a board share one engine (and its pool)
     # The outbox's messages in flight at once, shared by every school of the process (bot/outbox.py):
     # twenty schools' outboxes must not take the whole pool and the event loop from the updates.
-    outbox_senders: asyncio.Semaphore | None = None
+    outbox_db_slots: asyncio.Semaphore | None = None
     lease_share: LeaseShare | None = None  # a board's worker: its part of the bots' leases
     updates_in_hand: UpdatesInHand | None = None  # the process's updates being handled: they go first
 

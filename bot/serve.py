@@ -77,12 +77,12 @@ async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     gate: WebhookGate | None = None
     try:
         # The outboxes' database work, for every school together; this worker's part of the bots.
-        senders = asyncio.Semaphore(SENDERS)
+        db_slots = asyncio.Semaphore(SENDERS)
         share = LeaseShare(len(schools), settings.outbox_lease_seconds)
         in_hand = UpdatesInHand()  # every school's updates: the outboxes let them go first
         for school in schools:
             runtime = await build_runtime(school, engine=engine)
-            runtime.outbox_senders, runtime.lease_share, runtime.updates_in_hand = senders, share, in_hand
+            runtime.outbox_db_slots, runtime.lease_share, runtime.updates_in_hand = db_slots, share, in_hand
             app = build_application(school, runtime, webhook=webhook)
             runtimes.append(runtime)
             apps.append(app)

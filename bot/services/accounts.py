@@ -115,32 +115,11 @@ async def set_blocked(session: AsyncSession, school_id: int, telegram_user_id: i
     return result.rowcount == 1
 
 
-async def identify(session: AsyncSession, account: Account) -> Identity:
-    guardians = (
-        await session.scalars(
-            select(Guardian).where(Guardian.account_id == account.id, Guardian.active.is_(True)).order_by(Guardian.id)
-        )
-    ).all()
-    staff = await session.scalar(select(Staff).where(Staff.account_id == account.id, Staff.active.is_(True)))
-    return Identity(
-        telegram_user_id=account.telegram_user_id,
-        account_id=account.id,
-        chosen_language=account.language,
-        telegram_language=account.telegram_language,
-        guardians=tuple(Person("guardian", g.id, g.name, g.language) for g in guardians),
-        staff=Person("staff", staff.id, staff.name, staff.language, staff.role) if staff else None,
-    )
-
-
 # Has this update been handled to the end before (Telegram delivers again what it thinks
 # we missed)? Asked in the same round trip as the identity.
 _HANDLED = exists().where(ProcessedUpdate.school_id == bindparam("school_id"),
                           ProcessedUpdate.update_id == bindparam("update_id"))
 
-async def language_of(session: AsyncSession, account_id: int, default: str) -> str:
-    """The language this account's person reads (for messages not answering an update)."""
-    account = await session.get(Account, account_id)
-    return (await identify(session, account)).language(default) if account is not None else default
 
 
 # The columns of an account's identity, for queries that read it along with something else.
@@ -166,6 +145,19 @@ _IDENTITY = with_people(
            *IDENTITY_COLUMNS)
     .where(Account.school_id == bindparam("school_id"), Account.telegram_user_id == bindparam("telegram_user_id"))
 )
+
+
+_BY_ACCOUNT = with_people(select(Account.telegram_user_id, Account.telegram_language, *IDENTITY_COLUMNS)
+                          .where(Account.id == bindparam("account_id")))
+
+
+async def language_of(session: AsyncSession, account_id: int, default: str) -> str:
+    """The language this account's person reads (for messages not answering an update), in
+    one query."""
+    rows = (await session.execute(_BY_ACCOUNT, {"account_id": account_id})).all()
+    if not rows:
+        return default
+    return identity_of_rows(rows, rows[0].telegram_user_id, rows[0].telegram_language).language(default)
 
 
 async def load_identity(
