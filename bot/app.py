@@ -31,6 +31,7 @@ from bot.handlers import (
     calllist,
     coverage,
     dashboard,
+    debrief,
     fallback,
     forget,
     guard,
@@ -81,7 +82,8 @@ def register_handlers(app: HomevisitApplication) -> None:
         (["families", "gezinnen"], record_dialog.start),
         # The coordinator.
         ("period", period_dialog.start), ("invite", period_dialog.invite), ("announce", announce_dialog.start),
-        ("coverage", coverage.show), ("notes", note_dialog.coordinator_notes),
+        ("coverage", coverage.show), (["debrief", "nabespreking"], debrief.start),
+        ("notes", note_dialog.coordinator_notes),
         (["letters", "brieven"], letters.start),
         ("dashboard", dashboard.start),
     ]:

@@ -115,6 +115,16 @@ def _parser() -> argparse.ArgumentParser:
                    "then one per teacher")
     p.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
+    p = sub.add_parser("debrief", parents=[school], help="counts for the team's debrief, per class and for the school",
+                       description="For the open visit period (else the one that ended last), per class and for the "
+                       "school: visit outcomes, follow-up themes, decline reasons and how families were reached. "
+                       "Counts only: no names, no note text. A count of 1 or 2 reads 'fewer than 3'; a count that "
+                       "would let one be worked out from the school's total reads 'hidden'.")
+    p.add_argument("--format", choices=["csv", "text"], default="text",
+                   help="text to read (default), or csv: one row per scope, category and key, with an empty count "
+                   "and the reason in the 'suppressed' column (fewer_than_3, hidden) when it is not shown")
+    p.add_argument("--output", type=Path, help="write to this file instead of standard output")
+
     p = sub.add_parser("export-notes", parents=[school],
                        help="write the visit notes of a period as CSV for the pupil tracking system",
                        description="CSV in UTF-8 with BOM, one row per visit: pupil id, date, teacher, venue, "
@@ -627,6 +637,21 @@ async def _report(settings: Settings, args) -> int:
     return 0
 
 
+async def _debrief(settings: Settings, args) -> int:
+    from bot.i18n import Catalogs
+    from bot.screens.debrief import debrief_table
+    from bot.services.debrief import as_csv, of_latest_period
+
+    _check_writable(args.output)
+    async with _database(settings) as (session, school_id, _clock):
+        report = await of_latest_period(session, school_id)
+    if args.format == "text":
+        _write_report(args.output, debrief_table(Catalogs().translator("en", settings.tz), report))
+    else:
+        _write_report(args.output, as_csv(report))
+    return 0
+
+
 def _write_report(path: Path | None, text: str) -> None:
     if path is None:
         sys.stdout.write(text)
@@ -746,6 +771,7 @@ async def _recipients(session, account_ids: set[int]) -> dict[int, str]:
 COMMANDS = {
     "outbox": _outbox,
     "report": _report,
+    "debrief": _debrief,
     "export-notes": _export_notes,
     "open-period": _open_period,
     "close-period": _close_period,

@@ -35,6 +35,7 @@ COORDINATOR: tuple[Command, ...] = (
     Command("invite", N_("Uitnodigingen versturen")),
     Command("announce", N_("Aankondiging aan ouders of leerkrachten")),
     Command("coverage", N_("Bereik per groep en voor de school")),
+    Command("debrief", N_("Nabespreking: aantallen per groep, zonder namen")),
     Command("notes", N_("Notities lezen")),
     Command("letters", N_("Brieven voor gezinnen zonder Telegram")),
     Command("dashboard", N_("Het dashboard in de browser")),
