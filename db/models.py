@@ -156,6 +156,9 @@ class Household(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     external_id: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The home's postcode as the roster gives it, normalised ("1234 AB" in the
+    # Netherlands, "1234" in Belgium); None when the roster has no postcode column.
+    postcode: Mapped[str | None] = mapped_column(String(8))
 
     pupils: Mapped[list[Pupil]] = relationship(
         secondary=pupil_households, back_populates="households", lazy="raise"
@@ -330,6 +333,16 @@ class VisitPeriod(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+period_classes = Table(
+    "period_classes",
+    Base.metadata,
+    Column("period_id", Integer, ForeignKey("visit_periods.id", ondelete="CASCADE"), primary_key=True),
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True),
+)
+"""The classes a period covers (a school that visits every other year). A period with no
+rows here covers every class."""
+
+
 class AvailabilityWindow(Base):
     """A stretch of time in which a teacher can make visits."""
 
@@ -375,6 +388,11 @@ class Invitation(Base):
     calendar_uid: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: f"{uuid.uuid4()}@homevisit")
     # How the household's last answer came (None: nobody has reached them yet).
     reached_by: Mapped[str | None] = mapped_column(String(8))
+    # The family's answer to "would an interpreter help?" (None: not asked or not answered).
+    interpreter_wanted: Mapped[bool | None] = mapped_column(Boolean)
+    # Siblings visited together (SIBLING_VISITS=together): the household's invitations of
+    # one period share the id of the first of them; None when visited on their own.
+    joint_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 VENUES = ("home", "school", "park", "cafe", "phone")
@@ -420,6 +438,13 @@ class Appointment(Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # How it was arranged: in the bot, or recorded by the teacher (phone, door, letter).
     channel: Mapped[str] = mapped_column(String(8), default=Channel.BOT, server_default=Channel.BOT.value)
+    # A second visitor: a colleague of the same school, and/or an interpreter (not a user
+    # of the bot, so a name and a phone number).
+    colleague_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), index=True)
+    interpreter_name: Mapped[str | None] = mapped_column(String(120))
+    interpreter_phone: Mapped[str | None] = mapped_column(String(40))
+    # The teacher said, on the evening itself, that they run this many minutes late.
+    late_minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class CallAttempt(Base):
