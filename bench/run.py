@@ -526,6 +526,9 @@ async def run_all(skip_pg: bool) -> None:
         print("6. the family's web page", flush=True)
         from bench import pages
         await pages.run(backends, tmp, record)
+        print("6b. evenings that follow the map (postcodes)", flush=True)
+        from bench import routes
+        await routes.run(tmp, record)
         if not skip_pg:
             print("7. a school board's peak (20 schools, two workers, PostgreSQL)", flush=True)
             from bench import board
@@ -579,6 +582,10 @@ NOTES = """
   its web link, invitations out, six evenings per teacher; `GET /v/<token>` over HTTP against the
   web server in this process (the page, its invitation in the household's language, read from the
   database on every request); 8 clients for throughput, then 1,000 requests at a fixed 50 a second.
+- **Evenings that follow the map** (`bench/routes.py`): 28 families with postcodes in 7 areas
+  of a town (seeded), a teacher with 8 evenings of 4 visits; the families answer in a random
+  order and each takes the first evening and time it is offered, over the real services on
+  SQLite; area changes (two visits in a row in different areas) per evening, ten seeds.
 - **Memory**: a separate process: 10,000 households imported, a period opened, invitations sent to
   every household, the coverage report computed, each step in a session of its own as the commands
   and handlers that do them in production; resident set size afterwards, and the peak. The Bot API

@@ -22,6 +22,7 @@ from bot.config import ConfigError, Settings
 from bot.context import HomevisitApplication, HomevisitContext
 from bot.dialogs import announce as announce_dialog
 from bot.dialogs import availability as availability_dialog
+from bot.dialogs import companion as _companion  # noqa: F401  (its buttons: the interpreter typed, asked)
 from bot.dialogs import note as note_dialog
 from bot.dialogs import period as period_dialog
 from bot.dialogs import record as record_dialog
@@ -43,6 +44,8 @@ from bot.handlers import (
     text,
     visits,
 )
+from bot.handlers import companions as _companions  # noqa: F401  (its buttons: a second visitor)
+from bot.handlers import evening as _evening  # noqa: F401  (its buttons: running late, something came up)
 from bot.handlers import help as help_handlers
 from bot.i18n import Catalogs
 from bot.intake import FairUpdateProcessor

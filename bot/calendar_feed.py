@@ -4,8 +4,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.runtime import Board, Runtime
+from bot.screens import companions as companion_screens
 from bot.screens.phrases import venue_phrase
-from bot.services import accounts, calendar
+from bot.services import accounts, calendar, companions
 from bot.services.invitations import household_guardians, view
 
 
@@ -39,7 +40,10 @@ async def _feed(board: Board, token: str) -> web.Response:
                 uid=item.invitation.calendar_uid, sequence=item.sequence, starts_at=a.starts_at, ends_at=a.ends_at,
                 summary=t._("Huisbezoek: {children}").format(children=", ".join(v.children)),
                 location=venue_phrase(t, a.venue, a.place, for_teacher=True),
-                description="\n".join(f"{g.name}: {g.phone or '–'}" for g in guardians), cancelled=item.withdrawn))
+                description="\n".join([f"{g.name}: {g.phone or '–'}" for g in guardians]
+                                       + companion_screens.feed_lines(t, await companions.company(session, a),
+                                                                      teacher.id)),
+                cancelled=item.withdrawn))
         body = calendar.ics(events, name=t._("Huisbezoeken van {name}").format(name=teacher.name), now=now)
     return web.Response(body=body, content_type="text/calendar", charset="utf-8",
                         headers={"Cache-Control": "private, max-age=300"})

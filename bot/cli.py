@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="load or update pupils, classes and guardians from a CSV file",
                        description="Import the roster CSV (UTF-8, comma or semicolon separated) with the columns "
                        "pupil_id,pupil_name,class,teacher,household_id,guardian_name,guardian_phone,"
-                       "guardian_language. Nothing is written when any line is invalid; re-importing an updated "
+                       "guardian_language, and optionally postcode (Dutch 1234 AB or Belgian 1234). Nothing is "
+                       "written when any line is invalid; re-importing an updated "
                        "file applies the changes.")
     p.add_argument("path", type=Path, help="the roster CSV file")
     p.add_argument("--dry-run", action="store_true", help="check the file and show what would change; write nothing")
@@ -84,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="last_day", required=True, type=_iso_day, metavar="YYYY-MM-DD", help="last day")
     p.add_argument("--visit-minutes", type=int, default=60, help="length of one visit (default 60)")
     p.add_argument("--buffer-minutes", type=int, default=15, help="travel time between visits (default 15)")
+    p.add_argument("--classes", metavar="NAMES",
+                   help='only these classes, comma-separated (a school that visits every other year), e.g. '
+                   '"Groep 1,Groep 3"; without it the period covers every class')
 
     sub.add_parser("close-period", parents=[school], help="close the visit period (no new bookings)",
                    description="Close the open visit period: parents can no longer book; planned visits stay.")
@@ -487,17 +491,28 @@ def _iso_day(raw: str):
 
 async def _open_period(settings: Settings, args) -> int:
     from bot.services.errors import RuleError
+    from bot.services.period_scope import UnknownClasses, classes_named, covered_classes
     from bot.services.periods import PeriodDraft, open_period
 
     draft = PeriodDraft(args.name, args.first_day, args.last_day, args.visit_minutes, args.buffer_minutes)
     async with _database(settings) as (session, school_id, clock):
         try:
+            if args.classes is not None:
+                class_ids = await classes_named(session, school_id, args.classes.split(","))
+                draft = PeriodDraft(draft.name, draft.first_day, draft.last_day, draft.visit_minutes,
+                                    draft.buffer_minutes, tuple(class_ids))
             period = await open_period(session, school_id, draft, clock.now())
+        except UnknownClasses as exc:
+            print(f"homevisit: --classes: {exc}; nothing was opened", file=sys.stderr)
+            return 2
         except RuleError as exc:
             print(f"homevisit: {exc}", file=sys.stderr)
             return 1
+        covered = await covered_classes(session, period)
     print(f"visit period {period.name!r} is open: {period.first_day} to {period.last_day}, "
           f"{period.visit_minutes} min visits with {period.buffer_minutes} min travel time")
+    if covered is not None:
+        print(f"it covers {len(covered)} classes: {', '.join(c.name for c in covered)}")
     return 0
 
 
@@ -522,7 +537,7 @@ async def _send_invitations(settings: Settings, args) -> int:
         if period is None:
             print("homevisit: no visit period is open; open one with `homevisit open-period`", file=sys.stderr)
             return 1
-        report = await send_invitations(session, period, clock.now())
+        report = await send_invitations(session, period, clock.now(), sibling_visits=settings.sibling_visits)
     print(f"{report.households} households invited ({report.invitations_created} invitations); "
           f"{report.messages} messages queued for the bot to send; "
           f"{report.guardians_not_linked} guardians not linked yet get theirs when they link")

@@ -94,6 +94,8 @@ ClockTime = Annotated[time, _read(lambda t: time.fromisoformat(t if len(t) > 2 e
                                   "must be a time like 21:00, got {!r}")]
 QuietHours = Annotated[tuple[time, time], _read(_two_times, "must look like 21:00-08:00, got {!r}")]
 _WHOLE = _read(int, "must be a whole number, got {!r}")
+SiblingVisits = Annotated[str, _read(lambda t: t.strip().lower() if t.strip().lower() in ("together", "each") else None,
+                                     "must be together or each, got {!r}")]
 Count = Annotated[int, _WHOLE, Field(ge=1)]
 CountOrZero = Annotated[int, _WHOLE, Field(ge=0)]
 Amount = Annotated[float, _read(lambda t: float(t.replace(",", ".")), "must be a number, got {!r}"), Field(gt=0)]
@@ -136,6 +138,7 @@ class Settings(BaseModel):
     questionnaire_file: str | None = None  # the school's visit questionnaire (None: the built-in one)
     note_retention_months: Count = 24  # notes are deleted after this time
     hours_per_visit: Amount = 2.0  # a visit's cost to a teacher (travel, preparation), for the coverage report
+    sibling_visits: SiblingVisits = "together"  # a household's children in several classes: one visit, or each
     schools_file: str | None = None  # a board's schools, each with its bot and settings (bot/schools_file.py)
     school_key: str | None = None  # this school's key in the schools file; code only
     log_level: LogLevel = "INFO"  # one of bot.logs.LEVELS, in any case

@@ -121,7 +121,7 @@ async def play(out: Callable[[str], None] = print) -> None:
             await _say(script, wilma, "/period")
             await _say(script, wilma, "Huisbezoeken najaar")
             for label in (_short(bot, monday), _short(bot, monday + timedelta(days=4)), "60 min", "15 min",
-                          "Periode openen"):
+                          "Alle groepen", "Periode openen"):
                 await _tap(script, wilma, label)
 
             script.title("The teacher shares when she can visit")

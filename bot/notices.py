@@ -12,7 +12,10 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.runtime import Runtime
+from bot.screens import companions as companion_screens
+from bot.screens import evening as evening_screens
 from bot.screens import messages
+from bot.screens import siblings as sibling_screens
 from bot.screens.announce import announcement_text
 from bot.screens.invitation import (
     NO_VENUE,
@@ -20,11 +23,11 @@ from bot.screens.invitation import (
     invitation_screen,
     status_screen,
 )
-from bot.screens.keyboard import Screen
+from bot.screens.keyboard import Screen, markup
 from bot.screens.notes import prompt_screen
 from bot.screens.phrases import children_phrase
 from bot.screens.teacher import request_screen
-from bot.services import availability, booking, broadcasts, calendar, notes, periods
+from bot.services import availability, booking, broadcasts, calendar, companions, evening, notes, periods, siblings
 from bot.services.invitations import InvitationView, household_guardians, view
 from db.models import (
     Appointment,
@@ -32,6 +35,7 @@ from db.models import (
     Guardian,
     InvitationStatus,
     PeriodStatus,
+    Staff,
 )
 
 
@@ -161,6 +165,8 @@ async def _confirmed_view(session, payload) -> tuple[Appointment | None, Invitat
     if (appointment is None or appointment.status != AppointmentStatus.CONFIRMED
             or v.period.status != PeriodStatus.OPEN):
         return None, None
+    if payload.get("guardian") and siblings.follows(v.invitation):
+        return None, None  # a joint visit: the family is reminded of it once, by the lead's part
     return appointment, v
 
 
@@ -173,7 +179,10 @@ async def reminder_soon(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _confirmed_view(session, payload)
     if appointment is None:
         return None
-    return Rendered(messages.soon_text(t, v, appointment, rt.settings.reminder_hours_before))
+    text = messages.soon_text(t, v, appointment, rt.settings.reminder_hours_before)
+    if not evening.may_run_late(appointment, rt.clock.now(), rt.settings.tz):  # not on the visit's day
+        return Rendered(text)
+    return _r(Screen(text, markup(*evening_screens.day_of_buttons(t, appointment))))  # running late, came up
 
 
 async def after_visit(session, rt, t, payload) -> Rendered | None:
@@ -216,6 +225,8 @@ async def nudge(session, rt, t, payload) -> Rendered | None:
     v = await view(session, payload["invitation"], payload.get("guardian"))
     if v is None or v.period.status != PeriodStatus.OPEN or v.invitation.status != InvitationStatus.PENDING:
         return None  # answered (or declined) meanwhile: no nudge
+    if siblings.follows(v.invitation):
+        return None  # a joint visit: the nudge about the lead's invitation names everyone
     return Rendered(messages.nudge_lead(t, v, payload.get("step", 1)), invitation_screen(t, v).markup)
 
 
@@ -228,7 +239,64 @@ async def announcement(session, rt, t, payload) -> Rendered | None:
                                       broadcast.audience == "staff"))
 
 
+async def _evening_notice(session, rt, t, payload, text) -> Rendered | None:
+    notice = await evening.notice(session, payload)  # None: the visit no longer holds
+    return Rendered(text(t, notice)) if notice is not None else None
+
+
+async def running_late(session, rt, t, payload) -> Rendered | None:
+    return await _evening_notice(session, rt, t, payload, evening_screens.running_late_text)
+
+
+async def family_late(session, rt, t, payload) -> Rendered | None:
+    return await _evening_notice(session, rt, t, payload, evening_screens.family_late_text)
+
+
+async def joint_confirmed(session, rt, t, payload) -> Rendered | None:
+    """To another teacher of a joint visit: a colleague confirmed it for all."""
+    appointment, v = await _appointment_view(session, payload)
+    by = await session.get(Staff, payload["by"])
+    if appointment is None or appointment.status != AppointmentStatus.CONFIRMED or by is None:
+        return None
+    return Rendered(sibling_screens.joint_confirmed_text(t, v, appointment, by.name))
+
+
+# -- a second visitor (bot/services/companions.py): sent only while still true --------------------
+
+async def companions_news(session, rt, t, payload) -> Rendered | None:
+    """To the family: who will come, as it stands when the message goes out."""
+    appointment, v = await _confirmed_view(session, payload)
+    if appointment is None or appointment.starts_at <= rt.clock.now():
+        return None
+    return Rendered(companion_screens.family_text(t, v, appointment, await companions.company(session, appointment)))
+
+
+async def colleague_added(session, rt, t, payload) -> Rendered | None:
+    appointment, v = await _appointment_view(session, payload)
+    if (appointment is None or appointment.status != AppointmentStatus.CONFIRMED
+            or appointment.colleague_id != payload["colleague"]):
+        return None  # taken off again meanwhile, or the visit no longer holds
+    return Rendered(companion_screens.colleague_added_text(t, v, appointment))
+
+
+async def colleague_removed(session, rt, t, payload) -> Rendered | None:
+    appointment, v = await _appointment_view(session, payload)
+    if appointment is None or appointment.colleague_id == payload["colleague"]:
+        return None  # added again meanwhile
+    return Rendered(companion_screens.colleague_removed_text(t, v, appointment))
+
+
+async def colleague_cancelled(session, rt, t, payload) -> Rendered | None:
+    appointment, v = await _appointment_view(session, payload)
+    if appointment is None or appointment.status != AppointmentStatus.CANCELLED:
+        return None
+    return Rendered(companion_screens.colleague_cancelled_text(t, v, appointment))
+
+
 RENDERERS: dict[str, Renderer] = {
+    "joint_confirmed": joint_confirmed,
+    evening.TEACHER_LATE: running_late,
+    evening.FAMILY_LATE: family_late,
     "note_missing": note_missing,
     "missed_visit": missed_visit,
     "follow_ups_weekly": follow_ups_weekly,
@@ -251,4 +319,8 @@ RENDERERS: dict[str, Renderer] = {
     "cancelled_by_teacher": cancelled_by_teacher,
     "declined": declined,
     "no_fit": no_fit,
+    "companions": companions_news,
+    "colleague_added": colleague_added,
+    "colleague_removed": colleague_removed,
+    "colleague_cancelled": colleague_cancelled,
 }

@@ -53,6 +53,7 @@ KEYS = {
     "teacher_overview_at": "teacher_overview_at",
     "note_retention_months": "note_retention_months",
     "hours_per_visit": "hours_per_visit",
+    "sibling_visits": "sibling_visits",
 }
 REQUIRED = ("key", "name", "bot_token")
 UNIQUE = ("key", "name", "bot_token")

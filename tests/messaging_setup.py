@@ -67,7 +67,8 @@ async def window(bot, teacher_name: str, day: date, start: str, end: str) -> Non
 async def invite_all(bot) -> None:
     rt = bot.runtime
     async with rt.sessionmaker() as session:
-        await send_invitations(session, await current_period(session, rt.school_id), rt.clock.now())
+        await send_invitations(session, await current_period(session, rt.school_id), rt.clock.now(),
+                               sibling_visits=rt.settings.sibling_visits)  # as /invite does
     await bot.drain()
 
 

@@ -118,7 +118,7 @@ async def test_overlapping_windows_are_refused_touching_ones_and_other_teachers_
 async def test_listed_windows_count_live_visits_only(session, school, clock):
     thu = await window(session, school, clock, THU, "15:00", "19:00")  # 15:00 16:15 17:30
     await window(session, school, clock, FRI, "15:00", "19:00")
-    await send_invitations(session, school.period, clock.now())
+    await send_invitations(session, school.period, clock.now(), sibling_visits="each")
     assert (await request(session, clock, "H002", local(THU, 15))).code == "requested"
     confirmed = await request(session, clock, "H003", local(THU, 16, 15))
     await booking.confirm(session, confirmed.appointment_id, school.marieke, clock.now())
@@ -132,7 +132,7 @@ async def test_listed_windows_count_live_visits_only(session, school, clock):
 @pytest.mark.parametrize("confirm", [False, True], ids=["requested", "confirmed"])
 async def test_a_window_with_a_live_visit_cannot_be_removed(session, school, clock, confirm):
     thu = await window(session, school, clock, THU, "15:00", "19:00")
-    await send_invitations(session, school.period, clock.now())
+    await send_invitations(session, school.period, clock.now(), sibling_visits="each")
     outcome = await request(session, clock, "H002", local(THU, 16, 15))
     if confirm:
         await booking.confirm(session, outcome.appointment_id, school.marieke, clock.now())
@@ -145,7 +145,7 @@ async def test_a_window_with_a_live_visit_cannot_be_removed(session, school, clo
 async def test_a_window_can_be_removed_once_its_visit_is_cancelled_or_when_it_has_none(session, school, clock):
     thu = await window(session, school, clock, THU, "15:00", "19:00")
     fri = await window(session, school, clock, FRI, "15:00", "19:00")
-    await send_invitations(session, school.period, clock.now())
+    await send_invitations(session, school.period, clock.now(), sibling_visits="each")
     outcome = await request(session, clock, "H002", local(THU, 16, 15))
     await remove_window(session, fri.id, school.marieke)  # the visit is on Thursday
     await booking.cancel_by_teacher(session, outcome.appointment_id, school.marieke, "ill", clock.now())
@@ -180,7 +180,7 @@ async def test_free_slots_are_the_teachers_own_from_several_windows_in_time_orde
 
 async def test_free_slots_leave_out_taken_slots_and_their_travel_buffer(session, school, clock):
     await window(session, school, clock, THU, "15:00", "19:00")  # 15:00 16:15 17:30
-    await send_invitations(session, school.period, clock.now())
+    await send_invitations(session, school.period, clock.now(), sibling_visits="each")
     await request(session, clock, "H002", local(THU, 16, 15))
     slots = await free_slots(session, school.period, school.marieke, clock.now())
     assert hhmm(s.starts_at for s in slots) == ["Thu 15:00", "Thu 17:30"]

@@ -99,7 +99,7 @@ async def world(session, clock) -> World:
 
 @pytest.fixture
 async def invited(session, world, clock) -> World:
-    await send_invitations(session, world.period, clock.now())
+    await send_invitations(session, world.period, clock.now(), sibling_visits="each")
     return world
 
 
@@ -128,7 +128,7 @@ async def petra_requests(session, world: World, clock, start: datetime = THU_161
 # -- invitations ------------------------------------------------------------------------
 
 async def test_every_household_is_invited_once_per_class_teacher(session, world, clock):
-    report = await send_invitations(session, world.period, clock.now())
+    report = await send_invitations(session, world.period, clock.now(), sibling_visits="each")
     # 37 households, 42 (household, class teacher) pairs, 49 guardians in the example roster.
     # Messages: Jansen 3 invitations x 2 linked, Yılmaz 2 x 1 (Mehmet is not linked),
     # De Boer (H006) 1 x 1, Mulder 1 x 2.
@@ -159,9 +159,10 @@ async def test_every_household_is_invited_once_per_class_teacher(session, world,
 
 
 async def test_sending_again_reaches_only_new_households_and_classes(session, world, clock):
-    await send_invitations(session, world.period, clock.now())
+    await send_invitations(session, world.period, clock.now(), sibling_visits="each")
     before = await last_outbox_id(session)
-    assert await send_invitations(session, world.period, clock.now()) == InviteReport(0, 0, 0, 0)
+    again = await send_invitations(session, world.period, clock.now(), sibling_visits="each")
+    assert again == InviteReport(0, 0, 0, 0)
     assert await outbox(session, after=before) == []
 
     # A new pupil in a new household, and a sibling of Zofia (H004) in Groep 7.
@@ -170,7 +171,7 @@ async def test_sending_again_reaches_only_new_households_and_classes(session, wo
     await import_roster(session, world.school_id, EXAMPLE_ROSTER.read_bytes() + extra.encode(),
                         default_language="nl", now=clock.now())
     period = await session.get(VisitPeriod, world.period.id)
-    report = await send_invitations(session, period, clock.now())
+    report = await send_invitations(session, period, clock.now(), sibling_visits="each")
     assert report == InviteReport(households=2, invitations_created=2, messages=0, guardians_not_linked=2)
     assert (await invitation(session, "H038", JEROEN)).status == "pending"
     assert (await invitation(session, "H004", SANNE)).status == "pending"

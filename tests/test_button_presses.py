@@ -10,6 +10,8 @@ from db.models import Appointment, Invitation
 from tests.messaging_setup import MON, NL, at, invitation_from, school
 
 MARIEKE = "Marieke de Vries"
+# One invitation per teacher, as these stories were written (siblings together: tests/test_siblings.py).
+BOT_SETTINGS = {"sibling_visits": "each"}
 SORRY = NL("Sorry, er ging iets mis aan mijn kant. Probeer het straks nog eens.")
 NO_LONGER = NL("Deze knop werkt niet meer. Kijk bij /help wat je kunt doen.")
 

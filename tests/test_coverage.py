@@ -90,7 +90,7 @@ async def seed(session, school_id: int, clock) -> None:
     period = await open_autumn(session, school_id, now)
     for name in (MARIEKE, JEROEN, SANNE):
         await windows(session, period, name, (THU, FRI, MON), now)
-    await send_invitations(session, period, now)
+    await send_invitations(session, period, now, sibling_visits="each")
     # A pupil in a new household arrives after the invitations went out.
     await import_roster(session, school_id, EXAMPLE_ROSTER.read_bytes() + LATE_PUPIL.encode(),
                         default_language="nl", now=now)

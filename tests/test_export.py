@@ -54,7 +54,7 @@ async def school(session, clock) -> School:
     period = await open_autumn(session, s.school_id, now)
     for name in (MARIEKE, SANNE):
         await windows(session, period, name, (THU, FRI, MON), now)
-    await send_invitations(session, period, now)
+    await send_invitations(session, period, now, sibling_visits="each")
     jansen = await confirmed_visit(session, "H001", MARIEKE, "Anouk Jansen", at(THU, "15:00"), now)
     de_boer = await confirmed_visit(session, "H006", MARIEKE, "Linda de Boer", at(THU, "16:15"), now)
     mulder = await confirmed_visit(session, "H014", MARIEKE, "Petra Mulder", at(FRI, "15:00"), now, venue="park")

@@ -45,6 +45,8 @@ from tests.web_setup import bot, fields, get, module_clock  # noqa: F401  (fixtu
 from tests.words import Words
 
 MARIEKE = "Marieke de Vries"
+# One invitation per teacher, as these stories were written (siblings together: tests/test_siblings.py).
+BOT_SETTINGS = {"sibling_visits": "each"}
 WED11, THU12, FRI13, SAT14 = (date(2026, 11, d) for d in (11, 12, 13, 14))
 REFUSED = "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
 CONFIRMED = ("✅ Het huisbezoek staat vast!\n\n{teacher} komt {when}.\n\nVeranderen of afzeggen kan altijd met "

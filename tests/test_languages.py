@@ -57,7 +57,7 @@ async def school(bot):
             for day in (MON, TUE):
                 await availability.add_window(session, period, teacher_id, day, time(15), time(21), SCHOOL_TZ,
                                               rt.clock.now())
-        await send_invitations(session, period, rt.clock.now())
+        await send_invitations(session, period, rt.clock.now(), sibling_visits="each")
     await bot.drain()
     return {"teachers": teachers, "parents": parents, "period": period}
 

@@ -41,7 +41,7 @@ async def visits(bot):
     async with rt.sessionmaker() as session:
         period = await open_period(session, rt.school_id, PeriodDraft("Najaar", MON, date(2026, 11, 27)),
                                    rt.clock.now())
-        await send_invitations(session, period, rt.clock.now())
+        await send_invitations(session, period, rt.clock.now(), sibling_visits="each")
         teacher_id = await session.scalar(select(Staff.id).where(Staff.name == "Marieke de Vries"))
         await availability.add_window(session, period, teacher_id, MON, time(15), time(21), SCHOOL_TZ, rt.clock.now())
         appointments = {}

@@ -28,6 +28,8 @@ from tests.messaging_setup import (
 from tests.messaging_setup import NL as w
 
 MARIEKE = "Marieke de Vries"
+# One invitation per teacher, as these stories were written (siblings together: tests/test_siblings.py).
+BOT_SETTINGS = {"sibling_visits": "each"}
 REQUEST = "📩 " + w("Nieuw verzoek voor een huisbezoek")
 
 

@@ -116,7 +116,7 @@ async def school(bot) -> School:
               "anouk": await join(bot, "Anouk Jansen"),
               "stranger": bot.user("Stranger")}
     async with rt.sessionmaker() as session:
-        await send_invitations(session, period, rt.clock.now())
+        await send_invitations(session, period, rt.clock.now(), sibling_visits="each")
     await bot.drain()
 
     await book_and_confirm(people["anouk"], people["marieke"], THU, "15:00")

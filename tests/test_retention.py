@@ -44,7 +44,7 @@ async def made(session, clock) -> Made:
     await load_roster(session, m.school_id, now)
     period = await open_autumn(session, m.school_id, now)
     await windows(session, period, MARIEKE, (THU, FRI), now)
-    await send_invitations(session, period, now)
+    await send_invitations(session, period, now, sibling_visits="each")
     first = await confirmed_visit(session, "H001", MARIEKE, "Anouk Jansen", at(THU, "15:00"), now)
     second = await confirmed_visit(session, "H013", MARIEKE, "Ingrid Visser", at(FRI, "15:00"), now)
     marieke = (await teacher(session, MARIEKE)).id

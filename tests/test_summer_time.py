@@ -41,7 +41,7 @@ async def test_visits_either_side_of_the_clock_change(bot):
     emily = bot.user("Emily", language_code="en")
     await emily.send(f"/start {await guardian_link(rt, 'Emily Smith')}")
     async with rt.sessionmaker() as session:
-        await send_invitations(session, period, rt.clock.now())
+        await send_invitations(session, period, rt.clock.now(), sibling_visits="each")
     await bot.drain()
 
     for parent, day, label, home, send, expected in [

@@ -229,7 +229,8 @@ async def _join(board: Board, key: str, bot: BotUnderTest, user_id: int, name: s
 async def _invite(bot: BotUnderTest) -> None:
     rt = bot.runtime
     async with rt.sessionmaker() as session:
-        await send_invitations(session, await current_period(session, rt.school_id), rt.clock.now())
+        await send_invitations(session, await current_period(session, rt.school_id), rt.clock.now(),
+                               sibling_visits="each")
     await bot.drain()
 
 

@@ -58,6 +58,7 @@ from db.models import (
     Staff,
     VisitPeriod,
     WebLink,
+    period_classes,
     pupil_households,
 )
 from db.session import make_engine, make_sessionmaker
@@ -191,7 +192,7 @@ def plain(value):
 async def rows_of(engine, school_id: int) -> dict[str, list[tuple]]:
     """Every row of the school, per table, each as its (column, value) pairs: what a verb
     for the other school must leave exactly as it was."""
-    pupils, accounts = Pupil.__table__, Account.__table__
+    pupils, accounts, periods = Pupil.__table__, Account.__table__, VisitPeriod.__table__
     found: dict[str, list[tuple]] = {}
     skipped = set()
     async with engine.connect() as conn:
@@ -203,6 +204,9 @@ async def rows_of(engine, school_id: int) -> dict[str, list[tuple]]:
             elif table is pupil_households:
                 query = (select(table).join(pupils, pupils.c.id == table.c.pupil_id)
                          .where(pupils.c.school_id == school_id))
+            elif table is period_classes:
+                query = (select(table).join(periods, periods.c.id == table.c.period_id)
+                         .where(periods.c.school_id == school_id))
             elif "account_id" in table.c:
                 query = (select(table).join(accounts, accounts.c.id == table.c.account_id)
                          .where(accounts.c.school_id == school_id))
@@ -296,7 +300,8 @@ async def board(database_url, tmp_path_factory):
         rosters[name] = tmp / name
         rosters[name].write_text(text, encoding="utf-8")
     env = {"DATABASE_URL": database_url, "SCHOOLS_FILE": str(tmp / "schools.toml"), "PUBLIC_URL": PUBLIC_URL,
-           "SCHOOL_NAME": "De Regenboog"}
+           "SCHOOL_NAME": "De Regenboog",
+           "SIBLING_VISITS": "each"}  # the Jansens' visits are planned per teacher here (siblings: test_siblings.py)
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(tmp)  # no .env file
         for name in ("BOT_TOKEN", "BOT_USERNAME", "WEBHOOK_URL", "WEBHOOK_SECRET", "LOG_LEVEL", "WORKER_NAME",

@@ -14,6 +14,8 @@ from tests.words import SCHOOL_TZ, Words
 
 MON, TUE, WED, THU, FRI27 = (date(2026, 11, d) for d in (16, 17, 18, 19, 27))
 STALE = "Deze knop werkt niet meer. Kijk bij /help wat je kunt doen."
+# One invitation per teacher, as these stories were written (siblings together: tests/test_siblings.py).
+BOT_SETTINGS = {"sibling_visits": "each"}
 
 
 def at(day: date, hhmm: str) -> datetime:
@@ -71,6 +73,7 @@ async def school(bot, w):
     await wilma.click(w.short_day(FRI27))
     await wilma.click(w("{minutes} min", minutes=60))
     await wilma.click(w("{minutes} min", minutes=15))
+    await wilma.click(w("Alle groepen"))
     await wilma.click(w("Periode openen"))
     people = {"wilma": wilma}
     for key, name in [("marieke", "Marieke de Vries"), ("jeroen", "Jeroen Bakker"), ("sanne", "Sanne Vermeulen")]:
@@ -98,6 +101,12 @@ def invitation_from(user, teacher_name: str) -> dict:
     raise AssertionError(f"{user.first_name} has no invitation from {teacher_name}")
 
 
+def interpreter_question(w: Words) -> str:
+    """Under the summary, for a parent who reads another language than Dutch (tests/test_second_visitor.py)."""
+    return "" if w.language == "nl" else "\n\n🗣 " + w(
+        "Zou een tolk helpen bij het huisbezoek? Dan probeert de school er een te regelen.")
+
+
 async def book(parent, w: Words, teacher: str, day: date, hhmm: str, venue: str) -> None:
     await parent.click(w("Kies een moment"), message=invitation_from(parent, teacher))
     await parent.click(w.short_day(day))
@@ -115,7 +124,7 @@ async def test_coordinator_opened_the_period_and_sent_invitations(school, w):
     invited = wilma.last_text().split("\n")
     assert invited[0] == w.n("📨 {count} gezin uitgenodigd.", "📨 {count} gezinnen uitgenodigd.", 37)
     [reply] = await wilma.send("/period")
-    assert reply["text"] == w("Deze bezoekperiode is open:") + "\n\n" + period
+    assert reply["text"] == w("Deze bezoekperiode is open:") + "\n\n" + period + "\n👥 " + w("alle groepen")
 
 
 async def test_teacher_adds_and_removes_windows(school, w):
@@ -150,7 +159,7 @@ async def test_booking_at_home_confirmed_and_the_other_guardian_sees_the_outcome
     await anouk.click("17:30")
     await anouk.click(w("Bij ons thuis"))
     assert anouk.last_text() == w("Klopt dit?\n\n📅 {when}\n📍 {where}\n👤 {teacher}", when=w.when(at(MON, "17:30")),
-                                  where=w("bij jullie thuis"), teacher="Marieke de Vries")
+                                  where=w("bij jullie thuis"), teacher="Marieke de Vries") + interpreter_question(w)
     await anouk.click(w("Verstuur"))
     assert anouk.last_text().startswith(w.first_line(
         "📨 Verstuurd! {teacher} bevestigt het zo snel mogelijk. Je krijgt dan een bericht.\n\n"
@@ -194,7 +203,7 @@ async def test_booking_in_a_cafe_with_a_typed_place(school, w):
     [summary] = await linda.send("Café de Zon")
     where = w("{venue} ({place})", venue=w("in een café"), place="Café de Zon")
     assert summary["text"] == w("Klopt dit?\n\n📅 {when}\n📍 {where}\n👤 {teacher}", when=w.when(at(TUE, "16:15")),
-                                where=where, teacher="Marieke de Vries")
+                                where=where, teacher="Marieke de Vries") + interpreter_question(w)
     await linda.click(w("Verstuur"))
     assert "📍 " + where in marieke.last_text()
 

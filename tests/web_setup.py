@@ -77,8 +77,10 @@ def module_clock(database_url) -> MovableClock:
 
 
 @pytest.fixture(scope="module")
-async def bot(double, database_url, module_clock):
-    async with served_bot(double, database_url, module_clock) as under_test:
+async def bot(request, double, database_url, module_clock):
+    """With the settings the module names in BOT_SETTINGS (if any), as conftest's `bot`."""
+    async with served_bot(double, database_url, module_clock, **getattr(request.module, "BOT_SETTINGS", {})) \
+            as under_test:
         yield under_test
 
 

@@ -10,6 +10,7 @@ from telegram import Update
 
 from bot.buttons import on
 from bot.context import HomevisitContext
+from bot.dialogs.companion import summary_or_wish  # the interpreter question, once, before the summary
 from bot.handlers.guards import guardian_of_invitation, guardian_of_visit
 from bot.replies import refuse, reply, show
 from bot.screens.invitation import (
@@ -39,11 +40,11 @@ from bot.screens.invitation import (
     requested_screen,
     slot_taken_lead,
     status_screen,
-    summary_screen,
     times_screen,
     venue_screen,
 )
-from bot.services import availability, booking, dialog_state
+from bot.screens.keyboard import Screen
+from bot.services import areas, booking, dialog_state, siblings
 from bot.services.errors import NotAllowed
 from bot.services.invitations import InvitationView, view_for_guardian
 from bot.services.slots import Slot, by_day, slot_start_from_key
@@ -53,10 +54,15 @@ PLACE_MAX = 120
 
 
 async def _free(context: HomevisitContext, view: InvitationView) -> list[Slot]:
-    appointment = view.appointment
-    return await availability.free_slots(context.session, view.period, view.invitation.teacher_id,
-                                         context.runtime.clock.now(),
-                                         ignore_appointment=appointment.id if appointment else None)
+    # A joint visit of siblings' teachers: only their shared times (bot/services/siblings.py).
+    return await siblings.free_slots_or_apart(context.session, view, context.runtime.clock.now())
+
+
+async def _days(context: HomevisitContext, view: InvitationView, free: list[Slot], venue: str, lead: str = ""
+                ) -> Screen:
+    """The day list in the order of the teacher's route: nearby visits first, marked (bot/services/areas.py)."""
+    fit = await areas.evening_fit(context.session, view.invitation, by_day(free, context.t.tz), context.t.tz)
+    return days_screen(context.t, view, free, venue, lead, fit=fit)
 
 
 async def _now_view(context: HomevisitContext, invitation_id: int) -> InvitationView:
@@ -69,7 +75,7 @@ async def on_invitation(update: Update, context: HomevisitContext, view: Invitat
     """The three buttons of an invitation: a time, somewhere else, not this year."""
     t, choice = context.t, context.press.choice
     if choice == "t":
-        await show(update, days_screen(t, view, await _free(context, view), NO_VENUE))
+        await show(update, await _days(context, view, await _free(context, view), NO_VENUE))
     elif choice == "e":
         await show(update, venue_screen(t, view, NO_SLOT, with_home=False))
     else:
@@ -82,7 +88,7 @@ async def on_invitation(update: Update, context: HomevisitContext, view: Invitat
 @on(DAYS)
 @guardian_of_invitation
 async def on_days(update: Update, context: HomevisitContext, view: InvitationView) -> None:
-    await show(update, days_screen(context.t, view, await _free(context, view), context.press.venue))
+    await show(update, await _days(context, view, await _free(context, view), context.press.venue))
 
 
 @on(DAY)
@@ -92,7 +98,8 @@ async def on_day(update: Update, context: HomevisitContext, view: InvitationView
     free = await _free(context, view)
     on_that_day = by_day(free, t.tz).get(press.day, [])
     if not on_that_day:
-        await show(update, days_screen(t, view, free, press.venue, t._("Op die dag is intussen niets meer vrij.")))
+        await show(update, await _days(context, view, free, press.venue,
+                                       t._("Op die dag is intussen niets meer vrij.")))
         return
     await show(update, times_screen(t, view, press.day, on_that_day, press.venue))
 
@@ -114,7 +121,7 @@ async def on_slot(update: Update, context: HomevisitContext, view: InvitationVie
 async def on_venue(update: Update, context: HomevisitContext, view: InvitationView) -> None:
     press = context.press
     if press.slot == NO_SLOT:
-        await show(update, days_screen(context.t, view, await _free(context, view), press.venue))
+        await show(update, await _days(context, view, await _free(context, view), press.venue))
         return
     if not await _still_free(update, context, view, press.slot, press.venue):
         return
@@ -130,7 +137,7 @@ async def _after_venue(update: Update, context: HomevisitContext, view: Invitati
         await show(update, place_screen(context.t, view, key, venue))
         return
     await dialog_state.clear(context.session, context.who.account_id)
-    await show(update, summary_screen(context.t, view, slot_start_from_key(key), venue, None))
+    await show(update, summary_or_wish(context, view, key, venue, None))
 
 
 @on(PLACE_ANY)
@@ -138,7 +145,7 @@ async def _after_venue(update: Update, context: HomevisitContext, view: Invitati
 async def on_place_skipped(update: Update, context: HomevisitContext, view: InvitationView) -> None:
     press = context.press
     await dialog_state.clear(context.session, context.who.account_id)
-    await show(update, summary_screen(context.t, view, slot_start_from_key(press.slot), press.venue, None))
+    await show(update, summary_or_wish(context, view, press.slot, press.venue, None))
 
 
 async def on_place_typed(update: Update, context: HomevisitContext, state: DialogState) -> None:
@@ -157,7 +164,7 @@ async def on_place_typed(update: Update, context: HomevisitContext, state: Dialo
     data["place"] = " ".join((update.effective_message.text or "").split())[:PLACE_MAX]
     await dialog_state.put(context.session, context.who.account_id, "place", "confirm", data,
                            context.runtime.clock.now())
-    await reply(update, summary_screen(t, view, slot_start_from_key(data["slot"]), data["venue"], data["place"]))
+    await reply(update, summary_or_wish(context, view, data["slot"], data["venue"], data["place"]))
 
 
 @on(SEND)
@@ -179,7 +186,7 @@ async def on_send(update: Update, context: HomevisitContext, view: InvitationVie
         return
     fresh = await _now_view(context, inv.id)
     if outcome.code == "slot_taken":
-        await show(update, days_screen(t, fresh, await _free(context, fresh), press.venue, slot_taken_lead(t)))
+        await show(update, await _days(context, fresh, await _free(context, fresh), press.venue, slot_taken_lead(t)))
     else:
         await show(update, changed_screen(t, fresh))
 
@@ -213,7 +220,7 @@ async def on_manage(update: Update, context: HomevisitContext, view: InvitationV
     """Reschedule or cancel one's own visit (from /myvisit)."""
     t, action = context.t, context.press.choice
     if action == "r":
-        await show(update, days_screen(t, view, await _free(context, view), view.appointment.venue))
+        await show(update, await _days(context, view, await _free(context, view), view.appointment.venue))
     elif action == "c":
         await show(update, cancel_question_screen(t, view))
     elif action == "y":
@@ -240,7 +247,7 @@ async def on_proposal(update: Update, context: HomevisitContext) -> None:
     if outcome.code == "accepted":
         await show(update, accepted_screen(t, view))
     elif outcome.code == "rejected":
-        await show(update, days_screen(t, view, await _free(context, view), NO_VENUE, rejected_lead(t, view)))
+        await show(update, await _days(context, view, await _free(context, view), NO_VENUE, rejected_lead(t, view)))
     else:
         await show(update, changed_screen(t, view))
 
@@ -249,5 +256,5 @@ async def _still_free(update: Update, context: HomevisitContext, view: Invitatio
     free = await _free(context, view)
     if any(s.starts_at == slot_start_from_key(key) for s in free):
         return True
-    await show(update, days_screen(context.t, view, free, venue, slot_taken_lead(context.t)))
+    await show(update, await _days(context, view, free, venue, slot_taken_lead(context.t)))
     return False

@@ -3,6 +3,7 @@ the invitations. The draft period waits in `dialog_states` between steps; the sc
 are in `bot/screens/period.py`."""
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 
@@ -11,20 +12,25 @@ from telegram import Update
 from bot.buttons import on
 from bot.context import HomevisitContext
 from bot.handlers.guards import COORDINATOR, requires
-from bot.replies import put, reply, show
+from bot.replies import put, refuse, reply, show
 from bot.screens.keyboard import Screen
 from bot.screens.period import (
     INVITE_SEND,
+    PERIOD_ALL_CLASSES,
     PERIOD_BUFFER,
+    PERIOD_CLASS,
+    PERIOD_CLASSES_DONE,
     PERIOD_CLOSE,
     PERIOD_CLOSE_YES,
     PERIOD_FIRST,
     PERIOD_LAST,
     PERIOD_NAME,
     PERIOD_OPEN,
+    PERIOD_PICK,
     PERIOD_VISIT,
     STOP,
     buffer_screen,
+    classes_question_screen,
     close_question_screen,
     closed_screen,
     confirm_screen,
@@ -34,18 +40,21 @@ from bot.screens.period import (
     last_day_screen,
     name_screen,
     no_period_screen,
+    none_chosen_lead,
     open_period_screen,
     opened_screen,
+    pick_classes_screen,
     refused_screen,
     restart_screen,
     stopped_screen,
     visit_screen,
 )
-from bot.services import dialog_state, invitations, periods
+from bot.services import dialog_state, invitations, period_scope, periods
 from bot.services.errors import RuleError
 from bot.services.periods import PeriodDraft
 from db.models import DialogState
 
+log = logging.getLogger(__name__)
 _DATE = re.compile(r"^\s*(\d{1,4})[-/.](\d{1,2})(?:[-/.](\d{2,4}))?\s*$")
 
 
@@ -74,7 +83,8 @@ async def start(update: Update, context: HomevisitContext) -> None:
     t = context.t
     period = await periods.current_period(context.session, context.runtime.school_id)
     if period is not None:
-        await reply(update, open_period_screen(t, period))
+        covered = await period_scope.covered_classes(context.session, period)
+        await reply(update, open_period_screen(t, period, *await _chosen(context, [c.id for c in covered or ()])))
         return
     default = t._("Huisbezoeken {year}").format(year=context.runtime.clock.now().astimezone(t.tz).year)
     await _keep(context, "name", {"default": default})
@@ -159,16 +169,63 @@ async def on_step(update: Update, context: HomevisitContext) -> None:
         await show(update, buffer_screen(t))
     elif {"name", "first", "last", "visit"} <= set(draft):
         draft["buffer"] = press.minutes
-        await _keep(context, "confirm", draft)
-        await show(update, confirm_screen(t, _draft(draft)))
+        total = len(await period_scope.school_classes(context.session, context.runtime.school_id))
+        if total < 2:  # nothing to choose
+            await _confirm(update, context, {**draft, "classes": []})
+            return
+        await _keep(context, "classes", draft)
+        await show(update, classes_question_screen(t, total))
     else:
         await show(update, restart_screen(t))
+
+
+async def _confirm(update: Update, context: HomevisitContext, draft: dict) -> None:
+    await _keep(context, "confirm", draft)
+    names, total = await _chosen(context, draft.get("classes"))
+    await show(update, confirm_screen(context.t, _draft(draft), names, total))
+
+
+async def _chosen(context: HomevisitContext, class_ids) -> tuple[list[str] | None, int]:
+    """The names of the chosen classes (None: every class) and how many the school has."""
+    classes = await period_scope.school_classes(context.session, context.runtime.school_id)
+    chosen = set(class_ids or ())
+    return ([c.name for c in classes if c.id in chosen] if chosen else None), len(classes)
+
+
+@on(PERIOD_ALL_CLASSES, PERIOD_PICK, PERIOD_CLASS, PERIOD_CLASSES_DONE)
+@requires(COORDINATOR)
+async def on_classes(update: Update, context: HomevisitContext) -> None:
+    """Every class, or the classes chosen by tapping them (a school that visits every other year)."""
+    press, t = context.press, context.t
+    state = await _state(context)
+    if state is None or state.step not in ("classes", "pick", "confirm") or "buffer" not in state.data:
+        await show(update, restart_screen(t))
+        return
+    draft = dict(state.data)
+    chosen = list(draft.get("classes") or [])
+    if press.kind is PERIOD_ALL_CLASSES:
+        await _confirm(update, context, {**draft, "classes": []})
+        return
+    if press.kind is PERIOD_CLASSES_DONE and chosen:
+        await _confirm(update, context, draft)
+        return
+    classes = await period_scope.school_classes(context.session, context.runtime.school_id)
+    lead = none_chosen_lead(t) if press.kind is PERIOD_CLASSES_DONE else ""
+    if press.kind is PERIOD_CLASS:
+        if press.class_ not in {c.id for c in classes}:  # forged, or a class of another school
+            log.warning("period: a class button for class %s, not of this school", press.class_)
+            await refuse(update, context)
+            return
+        chosen = [c for c in chosen if c != press.class_] if press.class_ in chosen else [*chosen, press.class_]
+    await _keep(context, "pick", {**draft, "classes": chosen})
+    await show(update, pick_classes_screen(t, classes, set(chosen), getattr(press, "page", 0), lead))
 
 
 def _draft(data: dict) -> PeriodDraft:
     return PeriodDraft(data["name"], date.fromisoformat(data["first"]), date.fromisoformat(data["last"]),
                        int(data.get("visit", periods.DEFAULT_VISIT_MINUTES)),
-                       int(data.get("buffer", periods.DEFAULT_BUFFER_MINUTES)))
+                       int(data.get("buffer", periods.DEFAULT_BUFFER_MINUTES)),
+                       tuple(int(i) for i in data.get("classes") or ()))
 
 
 @on(PERIOD_OPEN)
@@ -187,7 +244,9 @@ async def on_open(update: Update, context: HomevisitContext) -> None:
         await show(update, refused_screen(t, exc.code))
         return
     await dialog_state.clear(context.session, context.who.account_id)
-    await show(update, opened_screen(t, period))
+    covered = await period_scope.covered_classes(context.session, period)
+    names, total = await _chosen(context, [c.id for c in covered or ()])
+    await show(update, opened_screen(t, period, names, total))
 
 
 @on(STOP)
@@ -224,5 +283,6 @@ async def on_invite(update: Update, context: HomevisitContext) -> None:
     if period is None:
         await show(update, no_period_screen(t))
         return
-    report = await invitations.send_invitations(context.session, period, context.runtime.clock.now())
+    report = await invitations.send_invitations(context.session, period, context.runtime.clock.now(),
+                                                sibling_visits=context.runtime.settings.sibling_visits)
     await show(update, invited_screen(t, report))

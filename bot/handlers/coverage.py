@@ -12,6 +12,7 @@ from bot.replies import show as show_screen
 from bot.screens.coverage import (
     COVERAGE,
     COVERAGE_CLASS,
+    COVERAGE_FAMILIES,
     COVERAGE_RETRY,
     COVERAGE_TEACHERS,
     class_screen,
@@ -20,7 +21,7 @@ from bot.screens.coverage import (
     teachers_screen,
 )
 from bot.screens.keyboard import Screen
-from bot.services import outbox
+from bot.services import outbox, visit_history
 from bot.services.coverage import Coverage, of_current_period
 
 
@@ -45,15 +46,18 @@ async def on_summary(update: Update, context: HomevisitContext) -> None:
     await show_screen(update, await _summary(context, context.press.page))
 
 
-@on(COVERAGE_CLASS)
+@on(COVERAGE_CLASS, COVERAGE_FAMILIES)
 @requires(COORDINATOR)
 async def on_class(update: Update, context: HomevisitContext) -> None:
-    report = await _report(context)
-    row = next((r for r in report.classes if r.class_id == context.press.class_), None)
+    """A class's counts and its families' last visits (a class the period covers, or not)."""
+    report, press, rt = await _report(context), context.press, context.runtime
+    row = next((r for r in [*report.classes, *report.others] if r.class_id == press.class_), None)
     if row is None:  # not a class of this school
         await refuse(update, context)
         return
-    await show_screen(update, class_screen(context.t, report, row))
+    households = await visit_history.class_households(context.session, rt.school_id, row.class_id, report.period,
+                                                      rt.clock.now())
+    await show_screen(update, class_screen(context.t, report, row, households, getattr(press, "page", 0)))
 
 
 @on(COVERAGE_TEACHERS)

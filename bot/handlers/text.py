@@ -8,7 +8,7 @@ from typing import Awaitable, Callable
 from telegram import Update
 
 from bot.context import HomevisitContext
-from bot.dialogs import announce, booking, note, period, record
+from bot.dialogs import announce, booking, companion, note, period, record
 from bot.handlers import fallback
 from bot.handlers.guards import COORDINATOR, GUARDIAN, STAFF, Role
 from bot.services import dialog_state
@@ -32,6 +32,8 @@ FLOWS = {
     "announce": TextStep(COORDINATOR, frozenset({"line"}), announce.on_text),
     "note": TextStep(STAFF, None, note.on_answer, voice=True, any_length=True),  # a note answer may be long
     "record": TextStep(STAFF, frozenset({"place"}), record.on_place_typed),
+    # An interpreter's name and phone: any length, so that a far too long one gets its own kind answer.
+    "companion": TextStep(STAFF, frozenset({"name", "phone"}), companion.on_text, any_length=True),
 }
 
 

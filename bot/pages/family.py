@@ -24,7 +24,7 @@ from bot.pages import guard
 from bot.runtime import Board, Runtime
 from bot.screens import messages
 from bot.screens import web_family as screens
-from bot.services import calendar, family_page
+from bot.services import areas, calendar, family_page
 from bot.services.errors import NotAllowed
 from bot.services.family_page import FamilyPage
 from bot.services.invitations import DECLINE_REASONS
@@ -211,8 +211,9 @@ async def _days_page(visit: Visit, invitation_id: int, notice: str | None = None
                      status: int = 200) -> web.Response:
     view = visit.page.view(invitation_id)
     slots = await family_page.free_times(visit.session, view, visit.now)
+    fit = await areas.evening_fit(visit.session, view.invitation, by_day(slots, visit.t.tz), visit.t.tz)
     return visit.render("days.html", screens.days(visit.t, visit.urls, view, slots, visit.school, visit.phone,
-                                                  notice), status)
+                                                  notice, fit=fit), status)
 
 
 @family_route

@@ -6,14 +6,16 @@ from __future__ import annotations
 from bot.buttons import Button, Page, Ref
 from bot.i18n import Translator
 from bot.screens.families import CHANNEL_ICONS, channel_phrase
-from bot.screens.keyboard import Screen, button, markup, rows
+from bot.screens.keyboard import Screen, button, rows
 from bot.screens.paging import page_screen, paginate
 from bot.screens.phrases import DECLINE_REASON_LABELS
-from bot.services.coverage import Coverage, Row, TeacherRow
+from bot.services.coverage import Coverage, OtherClass, Row, TeacherRow
+from bot.services.visit_history import HouseholdHistory
 from db.models import Channel
 
 COVERAGE = Button("coverage", Page(), legacy="cvs")
 COVERAGE_CLASS = Button("coverage_class", Ref("class_"), legacy="cvc")
+COVERAGE_FAMILIES = Button("coverage_families", Ref("class_"), Page())  # a class's families, a page at a time
 COVERAGE_TEACHERS = Button("coverage_teachers", Page(), legacy="cvt")
 COVERAGE_RETRY = Button("coverage_retry", legacy="cvr")
 
@@ -49,12 +51,39 @@ def channel_counts(t: Translator, counts, channels) -> str:
 
 
 def coverage_text(t: Translator, report: Coverage) -> str:
-    lines = [title(t, report)]
+    lines = [heading(t, report)]
     for row in report.classes:
         lines += ["", f"{t.isolate(row.name)}", row_text(t, row)]
-    lines += ["", t._("Hele school"), row_text(t, report.school), "", t._("Per leerkracht:")]
+    lines += ["", t._("Hele school"), row_text(t, report.school)]
+    if report.others:
+        lines += ["", others_heading(t), *(other_line(t, other) for other in report.others)]
+    lines += ["", t._("Per leerkracht:")]
     lines += [teacher_line(t, teacher) for teacher in report.teachers]
     return "\n".join(lines)
+
+
+def scope_line(t: Translator, report: Coverage) -> str:
+    """'This period: 24 of 48 classes' (nothing when it covers every class)."""
+    if not report.some_classes:
+        return ""
+    return t.ngettext("Deze periode: {count} van {total} groep", "Deze periode: {count} van {total} groepen",
+                      report.all_classes).format(count=len(report.classes), total=report.all_classes)
+
+
+def others_heading(t: Translator) -> str:
+    return t._("Niet in deze periode (aan de beurt: in de vorige periode niet bezocht):")
+
+
+def other_line(t: Translator, other: OtherClass) -> str:
+    return t.ngettext("{name}: {due} van {count} gezin aan de beurt", "{name}: {due} van {count} gezinnen aan de beurt",
+                      other.households).format(name=t.isolate(other.name), due=other.due, count=other.households)
+
+
+def last_visit_line(t: Translator, household: HouseholdHistory) -> str:
+    children = t.isolate(", ".join(household.children))
+    if household.last_visit is None:
+        return "— " + t._("{children}: nog nooit bezocht").format(children=children)
+    return "🏠 " + t._("{children}: laatst bezocht {date}").format(children=children, date=t.date(household.last_visit))
 
 
 def class_line(t: Translator, row: Row) -> str:
@@ -72,19 +101,28 @@ def title(t: Translator, report: Coverage) -> str:
             else t._("📊 Bereik (geen bezoekperiode open)"))
 
 
+def heading(t: Translator, report: Coverage) -> str:
+    """The title, and which classes the period covers when it covers some only."""
+    return title(t, report) + "\n" + scope_line(t, report) if report.some_classes else title(t, report)
+
+
 def summary_screen(t: Translator, report: Coverage, failed: int, index: int) -> Screen:
     """The school at a glance, a line per class (a button each for its details), and the
     messages that could not be delivered."""
-    head = [title(t, report), t._("Hele school") + "\n" + row_text(t, report.school)]
+    head = [heading(t, report), t._("Hele school") + "\n" + row_text(t, report.school)]
     if failed:
         head.append("⚠️ " + t.ngettext(
             "{count} bericht kon niet worden afgeleverd, ook niet na een paar pogingen.",
             "{count} berichten konden niet worden afgeleverd, ook niet na een paar pogingen.", failed
         ).format(count=failed))
-    lines = [class_line(t, row) for row in report.classes]
+    shown = [(row.name, row.class_id, class_line(t, row)) for row in report.classes]
+    shown += [(other.name, other.class_id, "⏸ " + other_line(t, other)) for other in report.others]
+    lines = [line for _, _, line in shown]
     page = paginate(lines, index, budget=2800, most=CLASSES_PER_PAGE, separator="\n")
-    buttons = [button(report.classes[k].name[:LABEL_MAX], COVERAGE_CLASS, report.classes[k].class_id)
-               for k in range(page.start, page.end)]
+    first_other = len(report.classes)
+    if report.others and page.start <= first_other < page.end:  # the heading above the first of them
+        lines[first_other] = others_heading(t) + "\n" + lines[first_other]
+    buttons = [button(shown[k][0][:LABEL_MAX], COVERAGE_CLASS, shown[k][1]) for k in range(page.start, page.end)]
     extra = [[button("🧑‍🏫 " + t._("Per leerkracht"), COVERAGE_TEACHERS, 0)]]
     if failed:
         extra.append([button("🔁 " + t._("Niet afgeleverde berichten opnieuw proberen"), COVERAGE_RETRY)])
@@ -92,9 +130,20 @@ def summary_screen(t: Translator, report: Coverage, failed: int, index: int) -> 
                        buttons=[*rows(buttons, 2), *extra])
 
 
-def class_screen(t: Translator, report: Coverage, row: Row) -> Screen:
-    return Screen("\n\n".join([title(t, report), t.isolate(row.name) + "\n" + row_text(t, row)]),
-                  markup([button("↩️ " + t._("Hele school"), COVERAGE, 0)]))
+def class_screen(t: Translator, report: Coverage, row: Row | OtherClass, households: list[HouseholdHistory],
+                 index: int = 0) -> Screen:
+    """A class: its counts (or, for a class the period does not cover, how many are due), and
+    its families with the date of their last visit in an earlier period, a page at a time."""
+    if isinstance(row, OtherClass):
+        about = t._("Deze groep is niet in deze periode.") + "\n" + other_line(t, row)
+    else:
+        about = row_text(t, row)
+    head = "\n\n".join([heading(t, report), t.isolate(row.name) + "\n" + about,
+                         t._("Gezinnen en hun laatste huisbezoek in een eerdere periode:")])
+    lines = [last_visit_line(t, h) for h in households] or [t._("Nog geen gezinnen in deze groep.")]
+    page = paginate(lines, index, budget=2400, separator="\n")
+    return page_screen(t, head, ["\n".join(lines[page.start:page.end])], page, COVERAGE_FAMILIES, row.class_id,
+                       buttons=[[button("↩️ " + t._("Hele school"), COVERAGE, 0)]])
 
 
 def teachers_screen(t: Translator, report: Coverage, index: int) -> Screen:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from bot.buttons import Button, Day, OneOf, Ref, Revision
 from bot.buttons import Slot as SlotField
 from bot.i18n import Translator
+from bot.screens import siblings as joint
 from bot.screens.keyboard import Screen, button, markup, rows
 from bot.screens.phrases import (
     DECLINE_REASON_ICONS,
@@ -17,6 +18,7 @@ from bot.screens.phrases import (
     venue_phrase,
     when_where,
 )
+from bot.services.areas import EveningFit
 from bot.services.invitations import DECLINE_REASONS, InvitationView
 from bot.services.slots import Slot, by_day
 from db.models import (
@@ -60,7 +62,7 @@ def invitation_screen(t: Translator, view: InvitationView) -> Screen:
         name=t.isolate(view.guardian.name if view.guardian else ""), teacher=t.isolate(view.teacher.name),
         children=children_phrase(t, view), minutes=view.period.visit_minutes,
         first=t.day(view.period.first_day), last=t.day(view.period.last_day),
-    )
+    ) if not view.partners else joint.invitation_text(t, view)  # siblings' teachers together
     return Screen(text, markup(
         [button("📅 " + t._("Kies een moment"), INVITATION, inv.id, inv.version, "t")],
         [button("📍 " + t._("Ergens anders afspreken"), INVITATION, inv.id, inv.version, "e")],
@@ -72,8 +74,9 @@ def status_screen(t: Translator, view: InvitationView) -> Screen:
     """Where the invitation stands, with what can be done about it now."""
     inv = view.invitation
     appointment = view.appointment
-    text = t._("Huisbezoek van {teacher} voor {children}").format(
-        teacher=t.isolate(view.teacher.name), children=children_phrase(t, view)) + "\n\n" + status_line(t, view)
+    text = (t._("Huisbezoek van {teacher} voor {children}").format(
+        teacher=t.isolate(view.teacher.name), children=children_phrase(t, view)) if not view.partners
+        else joint.status_head(t, view)) + "\n\n" + status_line(t, view)
     if view.period.status != PeriodStatus.OPEN:
         return Screen(text)
     if appointment is not None and appointment.status == AppointmentStatus.PROPOSED:
@@ -95,24 +98,36 @@ def status_screen(t: Translator, view: InvitationView) -> Screen:
     ))
 
 
-def days_screen(t: Translator, view: InvitationView, slots: list[Slot], venue: str, lead: str = "") -> Screen:
+def days_screen(t: Translator, view: InvitationView, slots: list[Slot], venue: str, lead: str = "", *,
+                fit: EveningFit = EveningFit()) -> Screen:
+    """The free days in the order of the teacher's route (`fit`), those nearby marked 📍."""
     inv = view.invitation
     days = by_day(slots, t.tz)
+    if not days and joint.apart_when_empty(view):  # no shared time: the separate invitations follow
+        return Screen(_lead(lead, joint.apart_text(t, view)))
     if not days:
         text = t._("{teacher} heeft op dit moment geen vrije momenten meer. Tik op de knop, dan "
                    "krijgt de leerkracht bericht en neemt contact met jullie op.").format(
             teacher=t.isolate(view.teacher.name))
         return Screen(_lead(lead, text), markup([button("💬 " + t._("Vraag om een ander moment"), NO_FIT, inv.id,
                                                          inv.version)]))
+    shown = fit.order(days)[:MAX_DAYS_SHOWN]
     day_buttons = [
-        button(f"{t.short_day(day)} ({len(day_slots)})", DAY, inv.id, inv.version, day, venue)
-        for day, day_slots in list(days.items())[:MAX_DAYS_SHOWN]
+        button(("📍 " if day in fit.near else "") + f"{t.short_day(day)} ({len(days[day])})", DAY, inv.id, inv.version,
+               day, venue)
+        for day in shown
     ]
     text = t._("Op welke dag past het jullie? Tussen haakjes staat hoeveel momenten er die dag vrij zijn.")
+    if fit.near.intersection(shown):
+        text += "\n\n" + nearby_legend(t, view.teacher.name)
     return Screen(_lead(lead, text), markup(
         *rows(day_buttons, 2),
         [button("💬 " + t._("Geen van deze dagen past"), NO_FIT, inv.id, inv.version)],
     ))
+
+
+def nearby_legend(t: Translator, teacher: str) -> str:
+    return t._("📍 = {teacher} is die dag al bij jullie in de buurt.").format(teacher=t.isolate(teacher))
 
 
 def times_screen(t: Translator, view: InvitationView, day: date, slots: list[Slot], venue: str) -> Screen:
@@ -144,7 +159,8 @@ def place_screen(t: Translator, view: InvitationView, slot_key: int, venue: str)
 def summary_screen(t: Translator, view: InvitationView, slot_start: datetime, venue: str, place: str | None) -> Screen:
     inv = view.invitation
     text = t._("Klopt dit?\n\n📅 {when}\n📍 {where}\n👤 {teacher}").format(
-        when=t.day_and_time(slot_start), where=venue_phrase(t, venue, place), teacher=t.isolate(view.teacher.name))
+        when=t.day_and_time(slot_start), where=venue_phrase(t, venue, place),
+        teacher=joint.teacher_names(t, view) if view.partners else t.isolate(view.teacher.name))
     key = int(slot_start.timestamp()) // 60
     return Screen(text, markup(
         [button("✅ " + t._("Verstuur"), SEND, inv.id, inv.version, key, venue)],
@@ -159,6 +175,8 @@ def changed_screen(t: Translator, view: InvitationView) -> Screen:
 
 
 def requested_screen(t: Translator, view: InvitationView) -> Screen:
+    if view.partners:
+        return Screen(joint.requested_text(t, view))
     return Screen(t._("📨 Verstuurd! {teacher} bevestigt het zo snel mogelijk. Je krijgt dan een bericht.\n\n"
                       "Veranderen of afzeggen kan altijd met /myvisit.").format(teacher=t.isolate(view.teacher.name)))
 

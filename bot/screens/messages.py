@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.i18n import Translator
+from bot.screens import siblings as joint
+from bot.screens.companions import agenda_suffix
+from bot.screens.evening import came_up_text
 from bot.screens.invitation import PROPOSAL
 from bot.screens.keyboard import Screen, button, markup
 from bot.screens.phrases import (
@@ -18,6 +21,7 @@ from bot.screens.phrases import (
 )
 from bot.services.booking import AgendaItem
 from bot.services.calendar import Event
+from bot.services.evening import CAME_UP
 from bot.services.invitations import InvitationView
 from db.models import Appointment, Guardian
 
@@ -29,6 +33,8 @@ def answered_lead(t: Translator, name: str) -> str:
 
 
 def confirmed_text(t: Translator, v: InvitationView, appointment: Appointment) -> str:
+    if v.partners:  # siblings' teachers together (bot/screens/siblings.py)
+        return joint.confirmed_text(t, v, when_where(t, appointment))
     return t._("✅ Het huisbezoek staat vast!\n\n{teacher} komt {when}.\n\nVeranderen of afzeggen kan altijd met "
                "/myvisit.").format(teacher=t.isolate(v.teacher.name), when=when_where(t, appointment))
 
@@ -99,6 +105,8 @@ def rejected_text(t: Translator, v: InvitationView, appointment: Appointment) ->
 
 
 def parent_cancelled_text(t: Translator, v: InvitationView, appointment: Appointment) -> str:
+    if appointment.cancel_reason == CAME_UP:  # on the evening itself, from the reminder
+        return came_up_text(t, v, appointment)
     return t._("✖️ Het gezin van {children} heeft het huisbezoek van {when} afgezegd. Het moment is weer vrij.").format(
         children=children_phrase(t, v), when=t.day_and_time(appointment.starts_at))
 
@@ -133,6 +141,6 @@ def morning_overview_text(t: Translator, items: list[AgendaItem]) -> str:
         phones = ", ".join(p for _, p in item.guardians if p)
         line = t._("{time} {children} – {where}").format(
             time=t.time(a.starts_at), children=t.isolate(", ".join(item.children)),
-            where=venue_phrase(t, a.venue, a.place, for_teacher=True))
+            where=venue_phrase(t, a.venue, a.place, for_teacher=True)) + agenda_suffix(t, item)  # who else goes
         lines.append(line + (" – 📞 " + t.isolate(phones) if phones else ""))
     return "\n".join(lines)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.buttons import Button, Day, Minutes
+from bot.buttons import Button, Day, Minutes, Page, Ref
 from bot.i18n import Translator
 from bot.screens.keyboard import Screen, button, markup, rows
+from bot.screens.paging import page_screen, paginate
 from bot.services.invitations import InviteReport
+from bot.services.period_scope import ClassChoice
 from bot.services.periods import PeriodDraft
 from db.models import VisitPeriod
 
@@ -21,6 +23,12 @@ STOP = Button("stop", legacy="pno")  # stop a coordinator's dialog (period, anno
 PERIOD_CLOSE = Button("period_close", legacy="pcl")
 PERIOD_CLOSE_YES = Button("period_close_yes", legacy="pcy")
 INVITE_SEND = Button("invite_send", legacy="ivs")
+# Which classes the period covers (a school that visits every other year).
+PERIOD_ALL_CLASSES = Button("period_all_classes")
+PERIOD_PICK = Button("period_pick", Page())  # the page of class buttons
+PERIOD_CLASS = Button("period_class", Ref("class_"), Page())  # choose or unchoose a class, stay on its page
+PERIOD_CLASSES_DONE = Button("period_classes_done")
+CLASSES_PER_PAGE = 24
 
 VISIT_CHOICES = (45, 60, 75, 90)
 BUFFER_CHOICES = (0, 10, 15, 20, 30)
@@ -32,8 +40,9 @@ def period_text(t: Translator, period: VisitPeriod | PeriodDraft) -> str:
         visit=period.visit_minutes, buffer=period.buffer_minutes)
 
 
-def open_period_screen(t: Translator, period: VisitPeriod) -> Screen:
-    return Screen(t._("Deze bezoekperiode is open:") + "\n\n" + period_text(t, period),
+def open_period_screen(t: Translator, period: VisitPeriod, chosen: list[str] | None = None, total: int = 0) -> Screen:
+    return Screen(t._("Deze bezoekperiode is open:") + "\n\n" + period_text(t, period) + "\n" +
+                  classes_text(t, chosen, total),
                   markup([button("🔒 " + t._("Periode sluiten"), PERIOD_CLOSE)]))
 
 
@@ -69,8 +78,45 @@ def buffer_screen(t: Translator) -> Screen:
         [button(t._("{minutes} min").format(minutes=m), PERIOD_BUFFER, m) for m in BUFFER_CHOICES]))
 
 
-def confirm_screen(t: Translator, draft: PeriodDraft) -> Screen:
-    return Screen(t._("Klopt dit?") + "\n\n" + period_text(t, draft),
+def classes_text(t: Translator, chosen: list[str] | None, total: int) -> str:
+    """'👥 every class', or '👥 2 of 48 classes: Groep 1, Groep 3'."""
+    if chosen is None:
+        return "👥 " + t._("alle groepen")
+    return "👥 " + t.ngettext("{count} van {total} groep: {names}", "{count} van {total} groepen: {names}",
+                             total).format(count=len(chosen), total=total,
+                                           names=", ".join(t.isolate(name) for name in chosen))
+
+
+def classes_question_screen(t: Translator, total: int) -> Screen:
+    return Screen(t.ngettext("Bezoeken jullie in deze periode de gezinnen van de hele school ({count} groep), of "
+                             "van een deel van de groepen?",
+                             "Bezoeken jullie in deze periode de gezinnen van de hele school ({count} groepen), of "
+                             "van een deel van de groepen?", total).format(count=total),
+                  markup([button("👥 " + t._("Alle groepen"), PERIOD_ALL_CLASSES)],
+                         [button("☑️ " + t._("Groepen kiezen"), PERIOD_PICK, 0)]))
+
+
+def pick_classes_screen(t: Translator, classes: list[ClassChoice], chosen: set[int], index: int,
+                        lead: str = "") -> Screen:
+    """The school's classes as buttons, a page at a time: a tap chooses or unchooses one."""
+    labels = [("✅ " if c.id in chosen else "⬜ ") + c.name[:40] for c in classes]
+    page = paginate(labels, index, most=CLASSES_PER_PAGE, separator="\n")
+    buttons = [button(labels[k], PERIOD_CLASS, classes[k].id, page.index) for k in range(page.start, page.end)]
+    count = len([c for c in classes if c.id in chosen])
+    header = t._("Tik op de groepen die in deze periode aan de beurt zijn, en dan op Klaar.") + "\n" + t.ngettext(
+        "Gekozen: {count} van {total} groep.", "Gekozen: {count} van {total} groepen.", len(classes)).format(
+        count=count, total=len(classes))
+    done = [button("➡️ " + t._("Klaar"), PERIOD_CLASSES_DONE)], [button("👥 " + t._("Alle groepen"), PERIOD_ALL_CLASSES)]
+    return page_screen(t, f"{lead}\n\n{header}" if lead else header, [], page, PERIOD_PICK,
+                       buttons=[*rows(buttons, 2), *done])
+
+
+def none_chosen_lead(t: Translator) -> str:
+    return "⚠️ " + t._("Kies minstens één groep, of tik op Alle groepen.")
+
+
+def confirm_screen(t: Translator, draft: PeriodDraft, chosen: list[str] | None = None, total: int = 0) -> Screen:
+    return Screen(t._("Klopt dit?") + "\n\n" + period_text(t, draft) + "\n" + classes_text(t, chosen, total),
                   markup([button("✅ " + t._("Periode openen"), PERIOD_OPEN)], [button("✖️ " + t._("Stoppen"), STOP)]))
 
 
@@ -82,8 +128,9 @@ def refused_screen(t: Translator, code: str) -> Screen:
     return Screen("⚠️ " + message)
 
 
-def opened_screen(t: Translator, period: VisitPeriod) -> Screen:
-    return Screen("✅ " + t._("De bezoekperiode is open.") + "\n\n" + period_text(t, period) + "\n\n" +
+def opened_screen(t: Translator, period: VisitPeriod, chosen: list[str] | None = None, total: int = 0) -> Screen:
+    return Screen("✅ " + t._("De bezoekperiode is open.") + "\n\n" + period_text(t, period) + "\n" +
+                  classes_text(t, chosen, total) + "\n\n" +
                   t._("Leerkrachten geven nu hun tijden door met /availability. Stuur de uitnodigingen met /invite "
                       "zodra de leerkrachten tijden hebben."))
 

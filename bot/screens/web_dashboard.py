@@ -13,6 +13,7 @@ from bot.screens.coverage import (
     ALWAYS_SHOWN,
     CHANNELS,
     channel_counts,
+    scope_line,
     teacher_line,
     title,
 )
@@ -88,7 +89,7 @@ def dashboard(t: Translator, report: Coverage, call_lists: list[tuple[str, int]]
         downloads_heading=t._("Downloaden"),
         downloads=((t._("Bereik als spreadsheet (CSV)"), downloads["coverage"]),
                    (t._("Notities exporteren (CSV, wordt vastgelegd in het logboek)"), downloads["notes"])),
-        log_out=t._("Uitloggen"), footer=school)
+        log_out=t._("Uitloggen"), footer=school, notice=scope_line(t, report) or None)
 
 
 def login_needed(t: Translator, *, expired_link: bool = False) -> Page:

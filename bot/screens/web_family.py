@@ -14,6 +14,8 @@ from typing import Protocol
 
 from bot.i18n import Translator
 from bot.languages import LANGUAGE_NAMES, RTL_LANGUAGES, SUPPORTED_LANGUAGES
+from bot.screens import siblings as joint
+from bot.screens.invitation import nearby_legend
 from bot.screens.phrases import (
     DECLINE_REASON_ICONS,
     DECLINE_REASON_LABELS,
@@ -23,6 +25,7 @@ from bot.screens.phrases import (
     status_line,
     venue_phrase,
 )
+from bot.services.areas import EveningFit
 from bot.services.family_page import FamilyPage
 from bot.services.invitations import DECLINE_REASONS, InvitationView
 from bot.services.slots import Slot, by_day
@@ -127,6 +130,8 @@ def invitation_card(t: Translator, urls: FamilyUrls, page_: FamilyPage, v: Invit
     heading = t._("Huisbezoek van {teacher} voor {children}").format(
         teacher=t.isolate(v.teacher.name), children=children_phrase(t, v))
     paragraphs = [status_line(t, v)]
+    if v.partners:  # siblings' teachers together: every teacher and child, one card
+        heading, paragraphs = t._("Huisbezoek voor het hele gezin"), [joint.visitor_lines(t, v), *paragraphs]
     if not page_.guardians:  # nobody on the roster to answer for: the school arranges it
         return Card(heading, (*paragraphs, t._("Vragen? Vraag het de leerkracht of bel de school.")))
     if appointment is not None and appointment.status == AppointmentStatus.PROPOSED:
@@ -146,7 +151,7 @@ def invitation_card(t: Translator, urls: FamilyUrls, page_: FamilyPage, v: Invit
     elif inv.status == InvitationStatus.DECLINED:
         actions = (Action("📍 " + t._("Toch graag afspreken"), href=urls.days(inv.id)),)
     else:
-        if inv.status == InvitationStatus.PENDING:
+        if inv.status == InvitationStatus.PENDING and not v.partners:
             paragraphs = [t._(
                 "{teacher}, de leerkracht van {children}, komt graag bij jullie op huisbezoek. Even kennismaken, "
                 "en horen waar jullie trots op zijn. Het bezoek duurt ongeveer {minutes} minuten."
@@ -171,12 +176,16 @@ def home(t: Translator, urls: FamilyUrls, page_: FamilyPage, school: str, phone:
 
 
 def days(t: Translator, urls: FamilyUrls, v: InvitationView, slots: list[Slot], school: str,
-         phone: str | None, notice: str | None = None) -> Page:
+         phone: str | None, notice: str | None = None, *, fit: EveningFit = EveningFit()) -> Page:
+    """The free days in the order of the teacher's route (`fit`), those nearby marked 📍."""
     inv = v.invitation
     grouped = by_day(slots, t.tz)
     heading = t._("Huisbezoek van {teacher} voor {children}").format(
         teacher=t.isolate(v.teacher.name), children=children_phrase(t, v))
-    if not grouped:
+    if not grouped and joint.apart_when_empty(v):  # no shared time: the home page shows each invitation now
+        text, options = joint.apart_text(t, v), ()
+        no_fit = Action("📨 " + t._("Bekijk de uitnodigingen"), href=urls.home(), primary=True)
+    elif not grouped:
         text = t._("{teacher} heeft op dit moment geen vrije momenten meer. Tik op de knop, dan krijgt de "
                    "leerkracht bericht en neemt contact met jullie op.").format(teacher=t.isolate(v.teacher.name))
         options: tuple[Action, ...] = ()
@@ -184,8 +193,10 @@ def days(t: Translator, urls: FamilyUrls, v: InvitationView, slots: list[Slot], 
                         fields=(("version", str(inv.version)),))
     else:
         text = t._("Op welke dag past het jullie? Tussen haakjes staat hoeveel momenten er die dag vrij zijn.")
-        options = tuple(Action(f"{t.day(day)} ({len(day_slots)})", href=urls.day(inv.id, day))
-                        for day, day_slots in grouped.items())
+        options = tuple(Action(("📍 " if day in fit.near else "") + f"{t.day(day)} ({len(grouped[day])})",
+                               href=urls.day(inv.id, day)) for day in fit.order(grouped))
+        if fit.near.intersection(grouped):
+            text += " " + nearby_legend(t, v.teacher.name)
         no_fit = Action("💬 " + t._("Geen van deze dagen past"), post=urls.no_fit(inv.id),
                         fields=(("version", str(inv.version)),))
     return page(t, urls, school, phone, t._("Kies een moment"), heading, notice=notice, text=text,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import availability, reminders
+from bot.services import availability, reminders, siblings
 from bot.services.booking import (
     Outcome,
     cancel_appointment,
@@ -133,6 +133,7 @@ async def record_visit(
         status=AppointmentStatus.CONFIRMED, confirmed_at=now, channel=channel, created_at=now, updated_at=now)
     session.add(appointment)
     _answered(invitation, InvitationStatus.BOOKED, None, channel, now)
+    await siblings.leave(session, invitation)  # agreed with this teacher: their part alone (siblings.py)
     await session.flush()
     await reminders.schedule(session, appointment, now, plan)
     await tell_household(session, invitation, "confirmed", {"appointment": appointment.id}, now)

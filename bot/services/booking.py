@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import availability, reminders
+from bot.services import availability, companions, reminders, siblings
 from bot.services.invitations import (
     DECLINE_REASONS,
     NotAllowed,
@@ -32,6 +32,7 @@ from db.models import (
     AppointmentStatus,
     Channel,
     Guardian,
+    Household,
     Invitation,
     InvitationStatus,
     PeriodStatus,
@@ -129,6 +130,7 @@ async def cancel_appointment(session: AsyncSession, appointment: Appointment, by
     appointment.cancelled_by = by
     appointment.cancel_reason = reason
     await end_appointment(session, appointment, AppointmentStatus.CANCELLED, now)
+    await companions.tell_colleague(session, appointment, "colleague_cancelled", now)  # a colleague going along
 
 
 async def reopen(session: AsyncSession, appointment: Appointment, invitation: Invitation, by: str,
@@ -139,10 +141,11 @@ async def reopen(session: AsyncSession, appointment: Appointment, invitation: In
     invitation.version += 1
 
 
-async def tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime) -> None:
+async def tell_teacher(session, invitation: Invitation, kind: str, payload: dict, now: datetime, *,
+                       quiet: bool = True) -> None:
     teacher = await session.get(Staff, invitation.teacher_id)
     enqueue(session, school_id=invitation.school_id, account_id=teacher.account_id if teacher else None,
-            kind=kind, payload=payload, due_at=now, now=now)
+            kind=kind, payload=payload, due_at=now, now=now, quiet=quiet)
 
 
 async def tell_household(session, invitation: Invitation, kind: str, payload: dict, now: datetime,
@@ -204,6 +207,8 @@ async def request_slot(
         status=AppointmentStatus.REQUESTED, channel=channel,
         requested_by=_who(guardian, channel), created_at=now, updated_at=now,
     )
+    if previous is not None:  # a moved visit keeps its second visitors
+        companions.carry_over(previous, appointment)
     session.add(appointment)
     invitation.status = InvitationStatus.REQUESTED
     invitation.decline_reason = None
@@ -212,6 +217,10 @@ async def request_slot(
         await session.flush()
     except IntegrityError:
         await session.rollback()
+        return Outcome("slot_taken", invitation_id=invitation_id)
+    if invitation.joint_id is not None and not await siblings.request_partners(
+            session, invitation, appointment, guardian, channel, now):
+        await session.rollback()  # another teacher of the joint visit is no longer free then
         return Outcome("slot_taken", invitation_id=invitation_id)
     kind = "reschedule_request" if previous is not None else "request"
     await tell_teacher(session, invitation, kind, {"appointment": appointment.id}, now)
@@ -242,6 +251,8 @@ async def decline(session: AsyncSession, invitation_id: int, guardian_ids: tuple
     invitation.status = InvitationStatus.DECLINED
     invitation.decline_reason = reason or invitation.decline_reason
     mark_answered(invitation, channel, now, _who(guardian, channel))
+    if invitation.joint_id is not None:
+        await siblings.decline_partners(session, invitation, reason, channel, guardian, now)
     if not already:
         await tell_teacher(session, invitation, "declined", {"invitation": invitation.id}, now)
         await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
@@ -268,18 +279,24 @@ async def no_fitting_time(session: AsyncSession, invitation_id: int, guardian_id
     mark_answered(invitation, channel, now, _who(guardian, channel))
     if first:
         await tell_teacher(session, invitation, "no_fit", {"invitation": invitation.id}, now)
+    if invitation.joint_id is not None:
+        await siblings.no_fit_partners(session, invitation, channel, guardian, now)
     await session.commit()
     return Outcome("no_fit", invitation_id=invitation.id)
 
 
 async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardian_ids: tuple[int, ...],
-                             now: datetime, *, channel: Channel = Channel.BOT) -> Outcome:
+                             now: datetime, *, channel: Channel = Channel.BOT, reason: str | None = None,
+                             quiet: bool = True) -> Outcome:
+    """`reason`: None, or "came_up" (bot/services/evening.py, whose teacher hears it at once: `quiet=False`)."""
     appointment, invitation, guardian = await _households_appointment(session, appointment_id, guardian_ids)
     if appointment.status not in ACTIVE_APPOINTMENT_STATES:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
-    await reopen(session, appointment, invitation, "guardian", None, now)
-    await tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now)
+    await reopen(session, appointment, invitation, "guardian", reason, now)
+    await tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now, quiet=quiet)
+    if invitation.joint_id is not None:
+        await siblings.cancel_partners(session, invitation, now)
     await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=_who(guardian, channel))
     await withdraw_from_calendars(session, appointment, invitation, now)
@@ -298,6 +315,7 @@ async def answer_proposal(session: AsyncSession, appointment_id: int, guardian_i
         appointment.status = AppointmentStatus.CONFIRMED
         appointment.confirmed_at = now
         await reminders.schedule(session, appointment, now, plan)
+        await companions.tell_colleague(session, appointment, "colleague_added", now)  # a moved visit's colleague
         invitation.status = InvitationStatus.BOOKED
         kind = "proposal_accepted"
     else:
@@ -334,9 +352,12 @@ async def confirm(session: AsyncSession, appointment_id: int, teacher_id: int, n
     if appointment.status != AppointmentStatus.REQUESTED:
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
+    if invitation.joint_id is not None:  # one confirmation confirms every teacher's part
+        return await siblings.confirm_joint(session, appointment, invitation, teacher_id, now, plan)
     appointment.status = AppointmentStatus.CONFIRMED
     appointment.confirmed_at = now
     await reminders.schedule(session, appointment, now, plan)
+    await companions.tell_colleague(session, appointment, "colleague_added", now)  # a moved visit's colleague
     appointment.updated_at = now
     invitation.status = InvitationStatus.BOOKED
     invitation.version += 1
@@ -360,6 +381,7 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
     if slot is None:
         await release(session)
         return Outcome("slot_taken", appointment_id, invitation.id)
+    await siblings.leave(session, invitation)  # a proposal is for the proposer's own part
     await end_appointment(session, appointment, AppointmentStatus.REPLACED, now)
     await session.flush()
     proposal = Appointment(
@@ -367,6 +389,7 @@ async def propose(session: AsyncSession, appointment_id: int, teacher_id: int, s
         starts_at=slot.starts_at, ends_at=slot.ends_at, venue=appointment.venue, place=appointment.place,
         status=AppointmentStatus.PROPOSED, requested_by=appointment.requested_by, created_at=now, updated_at=now,
     )
+    companions.carry_over(appointment, proposal)  # a moved visit keeps its second visitors
     session.add(proposal)
     invitation.status = InvitationStatus.REQUESTED
     invitation.version += 1
@@ -391,6 +414,7 @@ async def cancel_by_teacher(session: AsyncSession, appointment_id: int, teacher_
         await release(session)
         return Outcome("stale", appointment_id, invitation.id)
     await reopen(session, appointment, invitation, "teacher", reason, now)
+    await siblings.leave(session, invitation)  # only this teacher's part: the others stand
     await tell_household(session, invitation, "cancelled_by_teacher", {"appointment": appointment.id}, now)
     await withdraw_from_calendars(session, appointment, invitation, now)
     await session.commit()
@@ -427,14 +451,18 @@ class AgendaItem:
     children: tuple[str, ...]
     class_names: tuple[str, ...]
     guardians: tuple[tuple[str, str | None], ...]  # (name, phone)
+    postcode: str | None = None  # the household's, for grouping an evening by area (bot/services/areas.py)
+    interpreter_wanted: bool | None = None  # the family's answer to "would an interpreter help?"
+    colleague: str | None = None  # the colleague going along, by name (bot/services/companions.py)
+    lead: str | None = None  # the visit's teacher, when the reader is the colleague going along
 
 
 async def agenda(session: AsyncSession, teacher_id: int, since: datetime) -> list[AgendaItem]:
-    """The teacher's live visits from `since` on, in time order."""
+    """The teacher's live visits from `since` on, in time order; with those they go to as the colleague."""
     from bot.services.invitations import view
 
     appointments = (await session.scalars(
-        select(Appointment).where(Appointment.teacher_id == teacher_id,
+        select(Appointment).where(or_(Appointment.teacher_id == teacher_id, Appointment.colleague_id == teacher_id),
                                   Appointment.status.in_(ACTIVE_APPOINTMENT_STATES),
                                   Appointment.ends_at >= since)
         .order_by(Appointment.starts_at)
@@ -443,6 +471,11 @@ async def agenda(session: AsyncSession, teacher_id: int, since: datetime) -> lis
     for appointment in appointments:
         v = await view(session, appointment.invitation_id)
         guardians = await household_guardians(session, v.invitation.household_id)
+        postcode = await session.scalar(select(Household.postcode).where(Household.id == v.invitation.household_id))
         items.append(AgendaItem(appointment, v.invitation.id, v.children, v.class_names,
-                                tuple((g.name, g.phone) for g in guardians)))
+                                tuple((g.name, g.phone) for g in guardians), postcode=postcode,
+                                interpreter_wanted=v.invitation.interpreter_wanted,
+                                colleague=await session.scalar(select(Staff.name).where(
+                                    Staff.id == appointment.colleague_id)) if appointment.colleague_id else None,
+                                lead=v.teacher.name if appointment.teacher_id != teacher_id else None))
     return items

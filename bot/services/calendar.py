@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Appointment, AppointmentStatus, Invitation, Staff
@@ -93,9 +93,11 @@ class FeedItem:
 
 async def feed_items(session: AsyncSession, teacher_id: int, now: datetime) -> list[FeedItem]:
     """One event per invitation of this teacher: its confirmed visit, or else its last
-    confirmed one that was withdrawn lately; in time order."""
+    confirmed one that was withdrawn lately; in time order. With the visits they go to as the
+    colleague (bot/services/companions.py): taken off one, it is no longer in their feed."""
     appointments = (await session.scalars(
-        select(Appointment).where(Appointment.teacher_id == teacher_id, Appointment.confirmed_at.is_not(None),
+        select(Appointment).where(or_(Appointment.teacher_id == teacher_id, Appointment.colleague_id == teacher_id),
+                                  Appointment.confirmed_at.is_not(None),
                                   Appointment.ends_at >= now - FEED_PAST)
         .order_by(Appointment.id)
     )).all()

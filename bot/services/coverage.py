@@ -11,11 +11,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import companions
+from bot.services.period_scope import covered_class_ids
 from bot.services.periods import current_period
 from bot.services.spreadsheet import safe
+from bot.services.visit_history import due_per_class
 from db.models import (
     Account,
     Appointment,
@@ -65,12 +68,29 @@ class TeacherRow:
     hours: float = 0.0
 
 
+@dataclass(frozen=True)
+class OtherClass:
+    """A class the period does not cover (a school that visits every other year)."""
+
+    name: str
+    class_id: int
+    households: int
+    due: int  # households not visited in the previous period
+
+
 @dataclass
 class Coverage:
     period: VisitPeriod | None
-    classes: list[Row]
-    school: Row
+    classes: list[Row]  # the classes the period covers
+    school: Row  # their pupils and households
     teachers: list[TeacherRow]
+    all_classes: int = 0  # the school's classes, covered or not
+    others: list[OtherClass] = field(default_factory=list)  # the classes it does not cover
+
+    @property
+    def some_classes(self) -> bool:
+        """The period covers some of the school's classes only."""
+        return bool(self.others)
 
 
 async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | None, now: datetime,
@@ -152,23 +172,32 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
                     row.decline_reasons[i.decline_reason or "none"] += 1
 
     teacher_of_class = {c.id: c.teacher_id for c in classes}
+    scope = await covered_class_ids(session, period)
+    covered = [c for c in classes if scope is None or c.id in scope]
     result_classes = []
-    for cls in classes:
+    for cls in covered:
         row = Row(cls.name, class_id=cls.id)
         count(row, [p for p, c in class_of.items() if c == cls.id], lambda p: teacher_of_class[class_of[p]])
         result_classes.append(row)
     school = Row("*")
-    count(school, list(class_of), lambda p: teacher_of_class[class_of[p]])
+    count(school, [p for p, c in class_of.items() if scope is None or c in scope],
+          lambda p: teacher_of_class[class_of[p]])
+    not_covered = [c for c in classes if scope is not None and c.id not in scope]
+    due = await due_per_class(session, school_id, [c.id for c in not_covered], period, now)
+    others = [OtherClass(c.name, c.id, due[c.id].households, due[c.id].due) for c in not_covered]
 
     teachers = []
-    staff = (await session.scalars(select(Staff).where(Staff.school_id == school_id, Staff.role == "teacher")
+    # Hours for every staff member who went: the visit's teacher, and a colleague who went along.
+    along = await companions.visits_along(session, period.id) if period is not None else Counter()
+    staff = (await session.scalars(select(Staff).where(Staff.school_id == school_id,
+                                                       or_(Staff.role == "teacher", Staff.id.in_(list(along))))
                                    .order_by(Staff.name))).all()
     for teacher in staff:
         mine = [i for (h, t), i in invitations.items() if t == teacher.id]
         done = sum(1 for i in mine if i.id in visited_inv)
         planned = sum(1 for i in mine if i.id in planned_inv)
-        teachers.append(TeacherRow(teacher.name, done, planned, done * hours_per_visit))
-    return Coverage(period, result_classes, school, teachers)
+        teachers.append(TeacherRow(teacher.name, done, planned, (done + along[teacher.id]) * hours_per_visit))
+    return Coverage(period, result_classes, school, teachers, len(classes), others)
 
 
 async def of_current_period(session: AsyncSession, school_id: int, now: datetime,

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import normalise_language
-from bot.services import availability, booking, web_links
+from bot.services import booking, siblings, web_links
 from bot.services.booking import Outcome
 from bot.services.errors import NotAllowed
 from bot.services.invitations import (
@@ -68,10 +68,9 @@ async def open_page(session: AsyncSession, token: str, now: datetime, default_la
 
 
 async def free_times(session: AsyncSession, view: InvitationView, now: datetime) -> list[Slot]:
-    """The teacher's free times for this invitation (the household's own visit counts as free)."""
-    appointment = view.appointment
-    return await availability.free_slots(session, view.period, view.invitation.teacher_id, now,
-                                         ignore_appointment=appointment.id if appointment else None)
+    """The teacher's free times for this invitation (the household's own visit counts as free);
+    for a joint visit of siblings' teachers, their shared times (bot/services/siblings.py)."""
+    return await siblings.free_slots_or_apart(session, view, now)
 
 
 async def request(session: AsyncSession, page: FamilyPage, invitation_id: int, version: int, start: datetime,

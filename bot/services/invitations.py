@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import NotAllowed
 from bot.services.outbox import enqueue
+from bot.services.period_scope import covers, invitation_covered
 from db.models import (
     ACTIVE_APPOINTMENT_STATES,
     Appointment,
@@ -47,32 +48,41 @@ class InvitationView:
     children: tuple[str, ...]
     class_names: tuple[str, ...]
     appointment: Appointment | None
+    # The other teachers' parts of a joint visit (bot/services/siblings.py); () on its own.
+    partners: tuple = ()
 
 
-async def _pairs(session: AsyncSession, school_id: int) -> dict[tuple[int, int], None]:
-    """(household, teacher) for every active pupil with a class teacher, in a stable order."""
+async def _pairs(session: AsyncSession, school_id: int, period_id: int | None = None) -> dict[tuple[int, int], None]:
+    """(household, teacher) for every active pupil with a class teacher, in a stable order;
+    with `period_id`, only the pupils of the classes that period covers."""
     rows = await session.execute(
         select(pupil_households.c.household_id, SchoolClass.teacher_id)
         .join(Pupil, Pupil.id == pupil_households.c.pupil_id)
         .join(SchoolClass, SchoolClass.id == Pupil.class_id)
         .join(Household, Household.id == pupil_households.c.household_id)
         .where(Pupil.school_id == school_id, Pupil.active.is_(True), Household.active.is_(True),
-               SchoolClass.teacher_id.is_not(None))
+               SchoolClass.teacher_id.is_not(None),
+               *((covers(period_id, SchoolClass.id),) if period_id is not None else ()))
         .order_by(pupil_households.c.household_id, SchoolClass.name)
     )
     return dict.fromkeys((h, t) for h, t in rows.all())
 
 
-async def send_invitations(session: AsyncSession, period: VisitPeriod, now: datetime) -> InviteReport:
+async def send_invitations(session: AsyncSession, period: VisitPeriod, now: datetime, *,
+                           sibling_visits: str = "together") -> InviteReport:
     """Create the missing invitations and queue one message per linked guardian for each.
 
     Running it again only reaches households that were not invited yet (new pupils).
+    `sibling_visits` (SIBLING_VISITS): "together" links a household's new invitations into
+    one joint visit, messaged once (bot/services/siblings.py); "each" keeps them apart.
     """
+    from bot.services import siblings
+
     existing = set((await session.execute(
         select(Invitation.household_id, Invitation.teacher_id).where(Invitation.period_id == period.id)
     )).all())
     created: list[Invitation] = []
-    for household_id, teacher_id in await _pairs(session, period.school_id):
+    for household_id, teacher_id in await _pairs(session, period.school_id, period.id):
         if (household_id, teacher_id) in existing:
             continue
         invitation = Invitation(school_id=period.school_id, period_id=period.id, household_id=household_id,
@@ -80,11 +90,14 @@ async def send_invitations(session: AsyncSession, period: VisitPeriod, now: date
         session.add(invitation)
         created.append(invitation)
     await session.flush()
+    followers = siblings.link(created, sibling_visits)
 
     guardians = await _guardians_by_household(session, {i.household_id for i in created})
     messages = 0
     not_linked: set[int] = set()  # guardians, once each (a family with three classes is one family)
     for invitation in created:
+        if invitation.id in followers:
+            continue  # the lead's message names this teacher too
         for guardian in guardians.get(invitation.household_id, []):
             if guardian.account_id is None:
                 not_linked.add(guardian.id)
@@ -104,9 +117,13 @@ async def invite_linked_guardian(session: AsyncSession, guardian_id: int, now: d
     invitations = (await session.scalars(
         select(Invitation)
         .join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
-        .where(Invitation.household_id == guardian.household_id, VisitPeriod.status == PeriodStatus.OPEN)
+        .where(Invitation.household_id == guardian.household_id, VisitPeriod.status == PeriodStatus.OPEN,
+               invitation_covered(Invitation))
         .order_by(Invitation.id)
     )).all()
+    from bot.services.siblings import follows
+
+    invitations = [i for i in invitations if not follows(i)]
     for invitation in invitations:
         # The answer to their own action (opening the link): sent at once, even at night.
         enqueue(session, school_id=guardian.school_id, account_id=guardian.account_id, kind="invitation",
@@ -177,8 +194,9 @@ async def _view(session: AsyncSession, invitation: Invitation, guardian: Guardia
         .order_by(Pupil.name)
     )).all()
     appointment = await live_appointment(session, invitation.id)
+    from bot.services.siblings import partners
     return InvitationView(invitation, period, teacher, guardian, tuple(r[0] for r in rows),
-                          tuple(dict.fromkeys(r[1] for r in rows)), appointment)
+                          tuple(dict.fromkeys(r[1] for r in rows)), appointment, await partners(session, invitation))
 
 
 async def live_appointment(session: AsyncSession, invitation_id: int) -> Appointment | None:
@@ -200,7 +218,8 @@ async def invitations_of_guardians(session: AsyncSession, guardian_ids: tuple[in
         .where(Invitation.household_id.in_(by_household), VisitPeriod.status == PeriodStatus.OPEN)
         .order_by(Invitation.id)
     )).all()
-    return [await _view(session, i, by_household[i.household_id]) for i in invitations]
+    from bot.services.siblings import follows
+    return [await _view(session, i, by_household[i.household_id]) for i in invitations if not follows(i)]
 
 
 async def invitations_of_household(session: AsyncSession, household_id: int) -> list[InvitationView]:
@@ -212,4 +231,5 @@ async def invitations_of_household(session: AsyncSession, household_id: int) -> 
         .order_by(Invitation.id)
         .execution_options(populate_existing=True)
     )).all()
-    return [await _view(session, i, None) for i in invitations]
+    from bot.services.siblings import follows
+    return [await _view(session, i, None) for i in invitations if not follows(i)]

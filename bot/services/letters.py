@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.languages import normalise_language
 from bot.services import web_links
 from bot.services.errors import RuleError
+from bot.services.period_scope import covers
 from bot.services.periods import current_period
 from bot.services.personal_links import issue_token
 from db.models import Guardian, Household, Invitation, Pupil, SchoolClass, Staff, pupil_households
@@ -122,7 +123,8 @@ async def _households(session: AsyncSession, school_id: int, period_id: int | No
         .join(Pupil, Pupil.id == pupil_households.c.pupil_id)
         .join(SchoolClass, SchoolClass.id == Pupil.class_id)
         .outerjoin(Staff, Staff.id == SchoolClass.teacher_id)
-        .where(Household.school_id == school_id, Household.active.is_(True), Pupil.active.is_(True))
+        .where(Household.school_id == school_id, Household.active.is_(True), Pupil.active.is_(True),
+               covers(period_id, SchoolClass.id))  # the classes the period covers (every other year)
     )
     for household_id, external_id, pupil, class_id, class_name, teacher, teacher_active in rows.all():
         entry = households.setdefault(household_id, _Household(external_id))

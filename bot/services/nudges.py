@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.arrangements import unanswered_calls
 from bot.services.outbox import enqueue
+from bot.services.period_scope import covers, invitation_covered
 from db.models import (
     Account,
     Appointment,
@@ -79,10 +80,10 @@ async def plan_nudges(session: AsyncSession, school_id: int, now: datetime, ladd
 
 
 async def _with_silence(session: AsyncSession, *where) -> list[tuple[Invitation, datetime]]:
-    """Invitations of the open period, each with the moment its household's silence began:
-    the invitation, their last answer, the last change of their visit (a cancellation or
-    a teacher's change asks them to choose again) or a guardian's linking Telegram,
-    whichever came last."""
+    """Invitations of the open period (of the classes it covers), each with the moment its
+    household's silence began: the invitation, their last answer, the last change of their
+    visit (a cancellation or a teacher's change asks them to choose again) or a guardian's
+    linking Telegram, whichever came last."""
     changed = (select(Appointment.invitation_id, func.max(Appointment.updated_at).label("at"))
                .group_by(Appointment.invitation_id).subquery())
     linked = (select(Guardian.household_id, func.max(InviteToken.used_at).label("at"))
@@ -92,7 +93,7 @@ async def _with_silence(session: AsyncSession, *where) -> list[tuple[Invitation,
         select(Invitation, changed.c.at, linked.c.at).join(VisitPeriod, VisitPeriod.id == Invitation.period_id)
         .outerjoin(changed, changed.c.invitation_id == Invitation.id)
         .outerjoin(linked, linked.c.household_id == Invitation.household_id)
-        .where(VisitPeriod.status == PeriodStatus.OPEN, *where)
+        .where(VisitPeriod.status == PeriodStatus.OPEN, invitation_covered(Invitation), *where)
         .order_by(Invitation.id)
     )).all()
     return [(invitation, max(t for t in (invitation.created_at, invitation.answered_at, changed_at, linked_at)
@@ -159,7 +160,7 @@ async def call_list(session: AsyncSession, teacher_id: int, now: datetime,
         .join(Pupil, Pupil.id == pupil_households.c.pupil_id)
         .join(SchoolClass, SchoolClass.id == Pupil.class_id)
         .where(pupil_households.c.household_id.in_(household_ids), SchoolClass.teacher_id == teacher_id,
-               Pupil.active.is_(True))
+               Pupil.active.is_(True), covers(invitations[0].period_id, SchoolClass.id))
         .order_by(Pupil.name)
     )).all():
         children[household_id].append((pupil, class_name))

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.errors import RuleError
+from bot.services.period_scope import only_school_classes, set_classes
 from db.models import PeriodStatus, VisitPeriod
 
 DEFAULT_VISIT_MINUTES = 60
@@ -22,6 +23,7 @@ class PeriodDraft:
     last_day: date
     visit_minutes: int = DEFAULT_VISIT_MINUTES
     buffer_minutes: int = DEFAULT_BUFFER_MINUTES
+    class_ids: tuple[int, ...] = ()  # the classes it covers (every other year); none: every class
 
 
 def check_draft(draft: PeriodDraft) -> None:
@@ -43,6 +45,8 @@ async def open_period(session: AsyncSession, school_id: int, draft: PeriodDraft,
     check_draft(draft)
     if await current_period(session, school_id) is not None:
         raise RuleError("already_open", "a visit period is already open; close it first")
+    if len(await only_school_classes(session, school_id, draft.class_ids)) != len(set(draft.class_ids)):
+        raise RuleError("classes", "a class of another school, or one that does not exist")
     period = VisitPeriod(
         school_id=school_id, name=" ".join(draft.name.split()), first_day=draft.first_day,
         last_day=draft.last_day, visit_minutes=draft.visit_minutes, buffer_minutes=draft.buffer_minutes,
@@ -50,6 +54,9 @@ async def open_period(session: AsyncSession, school_id: int, draft: PeriodDraft,
     )
     session.add(period)
     try:
+        if draft.class_ids:
+            await session.flush()
+            await set_classes(session, period, draft.class_ids)
         await session.commit()
     except IntegrityError:  # another coordinator opened one at the same moment
         await session.rollback()

@@ -38,7 +38,8 @@ DEFAULT_PLAN = ReminderPlan(ZoneInfo("Europe/Amsterdam"))
 
 async def schedule(session: AsyncSession, appointment: Appointment, now: datetime,
                    plan: ReminderPlan = DEFAULT_PLAN) -> None:
-    """Queue the parent's two reminders, the teacher's morning overview and after-visit prompt."""
+    """Queue the parent's two reminders, the teacher's morning overview and after-visit prompt
+    (and the morning overview of a colleague going along)."""
     invitation = await session.get(Invitation, appointment.invitation_id)
     guardians = (await session.scalars(
         select(Guardian).where(Guardian.household_id == invitation.household_id, Guardian.active.is_(True),
@@ -57,18 +58,31 @@ async def schedule(session: AsyncSession, appointment: Appointment, now: datetim
             enqueue(session, account_id=guardian.account_id, kind="reminder_soon", payload=payload,
                     due_at=soon, dedupe_key=f"rem2:{appointment.id}:{guardian.id}", **common)
 
+    if appointment.colleague_id is not None:  # the colleague going along gets the morning overview too
+        await schedule_overview(session, appointment, await session.get(Staff, appointment.colleague_id), now, plan)
     teacher = await session.get(Staff, appointment.teacher_id)
     if teacher is None or teacher.account_id is None:
         return
     enqueue(session, account_id=teacher.account_id, kind="after_visit", payload={"appointment": appointment.id},
             due_at=next_humane(appointment.ends_at, plan.tz, plan.quiet_start, plan.quiet_end),
             dedupe_key=f"after:{appointment.id}", **common)
+    await schedule_overview(session, appointment, teacher, now, plan)
+
+
+async def schedule_overview(session: AsyncSession, appointment: Appointment, staff: Staff | None, now: datetime,
+                            plan: ReminderPlan = DEFAULT_PLAN) -> None:
+    """The morning overview of the visit's day for this staff member (its teacher, or the
+    colleague going along): one a day, however many visits that day has. It reads their
+    agenda when it is sent, so a visit they no longer go to is not in it."""
+    if staff is None or staff.account_id is None:
+        return
+    visit_day = appointment.starts_at.astimezone(plan.tz).date()
     overview_at = at_local(visit_day, plan.overview_at, plan.tz)
-    if overview_at > now:  # one a day, however many visits that day has
+    if overview_at > now:
         await session.flush()
-        await enqueue_once(session, school_id=appointment.school_id, account_id=teacher.account_id,
-                           kind="morning_overview", payload={"teacher": teacher.id, "day": visit_day.isoformat()},
-                           due_at=overview_at, now=now, dedupe_key=f"overview:{teacher.id}:{visit_day.isoformat()}")
+        await enqueue_once(session, school_id=appointment.school_id, account_id=staff.account_id,
+                           kind="morning_overview", payload={"teacher": staff.id, "day": visit_day.isoformat()},
+                           due_at=overview_at, now=now, dedupe_key=f"overview:{staff.id}:{visit_day.isoformat()}")
 
 
 async def drop(session: AsyncSession, appointment_id: int) -> None:

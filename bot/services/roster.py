@@ -13,7 +13,10 @@ Two steps, kept apart:
    and rolls it back, so its summary says exactly what a real import would change.
 
 One row per pupil-guardian pair, with the columns in `COLUMNS` (order free, names
-case-insensitive, extra columns ignored).
+case-insensitive, extra columns ignored) and, if the school has them, the `OPTIONAL` ones:
+`postcode`, the household's Dutch ("1234 AB") or Belgian ("1234") postcode (see
+`bot/services/areas.py`). As with every column, the file is what counts: an empty cell, or
+no postcode column, means the household has no postcode.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import SUPPORTED_LANGUAGES, normalise_language
+from bot.services.areas import normalise_postcode
 from db.models import (
     ROLE_TEACHER,
     Guardian,
@@ -49,6 +53,7 @@ COLUMNS = (
     "guardian_phone",
     "guardian_language",
 )
+OPTIONAL = ("postcode",)  # columns a roster may leave out
 NON_EMPTY = ("pupil_id", "pupil_name", "class", "household_id", "guardian_name")
 # The longest value each column may hold, taken from the schema (PostgreSQL enforces it).
 MAX_LENGTHS = {
@@ -112,12 +117,13 @@ class RosterRow:
     guardian_name: str
     guardian_phone: str | None
     guardian_language: str
+    postcode: str | None = None  # normalised; None when empty or the file has no postcode column
 
     def content(self) -> tuple:
         """Everything but the line number: two rows with equal content are duplicates."""
         return (
             self.pupil_id, self.pupil_name, self.class_name, self.teacher, self.household_id,
-            self.guardian_name, self.guardian_phone, self.guardian_language,
+            self.guardian_name, self.guardian_phone, self.guardian_language, self.postcode,
         )
 
 
@@ -135,6 +141,7 @@ class ImportSummary:
     guardians_updated: int = 0
     guardians_deactivated: int = 0
     households_reactivated: int = 0  # back in the file after having been deactivated
+    postcodes_changed: int = 0  # households whose postcode was set, changed or emptied
 
     def changed(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
@@ -155,6 +162,7 @@ class ImportSummary:
                 (self.households_created, "new"),
                 (self.households_reactivated, "back on the roster (reactivated)"),
                 (self.households_deactivated, "no longer on the roster (deactivated)"),
+                (self.postcodes_changed, "postcode set or changed"),
             ]),
             ("Guardians", [
                 (self.guardians_created, "new"),
@@ -254,7 +262,13 @@ def _header_positions(line: int, header: list[str]) -> dict[str, int]:
         problems.append(RosterProblem(line, "missing column(s): " + ", ".join(missing)))
     if problems:
         raise RosterError(problems)
-    return {name: names.index(name) for name in COLUMNS}
+    positions = {name: names.index(name) for name in COLUMNS}
+    for name in OPTIONAL:
+        if names.count(name) > 1:
+            raise _fail(line, f"column {name!r} appears more than once in the header")
+        if name in names:
+            positions[name] = names.index(name)
+    return positions
 
 
 def _read_row(
@@ -293,7 +307,8 @@ def _read_row(
         found.extend(_cell_problems(name, value))
     phone, phone_problem = _normalise_phone(values["guardian_phone"])
     language, language_problem = _language(values["guardian_language"], default_language)
-    found.extend(p for p in (phone_problem, language_problem) if p)
+    postcode, postcode_problem = _postcode(values.get("postcode", ""))
+    found.extend(p for p in (phone_problem, language_problem, postcode_problem) if p)
     if found:
         problems.extend(RosterProblem(line, message) for message in found)
         return None
@@ -307,6 +322,7 @@ def _read_row(
         guardian_name=values["guardian_name"],
         guardian_phone=phone,
         guardian_language=language,
+        postcode=postcode,
     )
 
 
@@ -346,6 +362,16 @@ def _normalise_phone(raw: str) -> tuple[str | None, str | None]:
     return phone, None
 
 
+def _postcode(raw: str) -> tuple[str | None, str | None]:
+    """(normalised postcode, None) or (None, problem). Empty is allowed."""
+    if not raw:
+        return None, None
+    postcode = normalise_postcode(raw)
+    if postcode is None:
+        return None, f"postcode {raw!r} is not a postcode (Dutch like '1234 AB', Belgian like '1234')"
+    return postcode, None
+
+
 def _language(raw: str, default: str) -> tuple[str, str | None]:
     if not raw:
         return default, None
@@ -362,6 +388,7 @@ def _contradictions(rows: list[RosterRow]) -> list[RosterProblem]:
     pupils: dict[str, RosterRow] = {}
     teachers: dict[str, RosterRow] = {}
     guardians: dict[tuple[str, str], RosterRow] = {}
+    postcodes: dict[str, RosterRow] = {}
 
     def disagree(row: RosterRow, first: RosterRow, field: str, template: str) -> None:
         here, there = getattr(row, field), getattr(first, field)
@@ -384,6 +411,10 @@ def _contradictions(rows: list[RosterRow]) -> list[RosterProblem]:
                 f"class {row.class_name!r}" + " has teacher {here} here but {there} on line {line}"
                 " (a class has one teacher)",
             )
+        if row.postcode:
+            first = postcodes.setdefault(row.household_id, row)
+            disagree(row, first, "postcode",
+                     f"household {row.household_id}" + " has postcode {here} here but {there} on line {line}")
         first = guardians.setdefault((row.household_id, row.guardian_name), row)
         guardian = f"guardian {row.guardian_name!r} of household {row.household_id}"
         disagree(row, first, "guardian_phone", guardian + " has phone {here} here but {there} on line {line}")
@@ -419,11 +450,12 @@ class _Roster:
     pupils: dict[str, RosterRow]  # external id -> a row with the pupil's name and class
     pupil_households: dict[str, list[str]]  # pupil external id -> household external ids
     households: dict[str, None]  # external ids, ordered
+    postcodes: dict[str, str]  # household external id -> postcode (households with one)
     guardians: dict[tuple[str, str], RosterRow]  # (household external id, name) -> a row
 
     @classmethod
     def from_rows(cls, rows: list[RosterRow]) -> _Roster:
-        roster = cls({}, {}, {}, {}, {}, {})
+        roster = cls({}, {}, {}, {}, {}, {}, {})
         for row in rows:
             if row.teacher or row.class_name not in roster.classes:
                 roster.classes[row.class_name] = row.teacher
@@ -434,6 +466,8 @@ class _Roster:
             if row.household_id not in links:
                 links.append(row.household_id)
             roster.households.setdefault(row.household_id, None)
+            if row.postcode:
+                roster.postcodes.setdefault(row.household_id, row.postcode)
             roster.guardians.setdefault((row.household_id, row.guardian_name), row)
         return roster
 
@@ -554,13 +588,18 @@ async def _apply_households(session, school_id, roster: _Roster, db: _Database, 
     for external_id in roster.households:
         household = db.households.get(external_id)
         if household is None:
-            household = Household(school_id=school_id, external_id=external_id, active=True)
+            household = Household(school_id=school_id, external_id=external_id, active=True,
+                                  postcode=roster.postcodes.get(external_id))
             session.add(household)
             db.households[external_id] = household
             summary.households_created += 1
-        elif not household.active:
+            continue
+        if not household.active:
             household.active = True
             summary.households_reactivated += 1
+        if household.postcode != roster.postcodes.get(external_id):
+            household.postcode = roster.postcodes.get(external_id)
+            summary.postcodes_changed += 1
     for external_id, household in db.households.items():
         if external_id not in roster.households and household.active:
             household.active = False
