@@ -27,8 +27,20 @@ from bot.screens.keyboard import Screen, markup
 from bot.screens.notes import prompt_screen
 from bot.screens.phrases import children_phrase
 from bot.screens.teacher import request_screen
-from bot.services import availability, booking, broadcasts, calendar, companions, evening, notes, periods, siblings
+from bot.services import (
+    areas,
+    availability,
+    booking,
+    broadcasts,
+    calendar,
+    companions,
+    evening,
+    notes,
+    periods,
+    siblings,
+)
 from bot.services.invitations import InvitationView, household_guardians, view
+from bot.services.slots import by_day
 from db.models import (
     Appointment,
     AppointmentStatus,
@@ -138,12 +150,18 @@ def _about_appointment(text: Callable[[Translator, InvitationView, Appointment],
     return render
 
 
+async def _days_again(session, t: Translator, v: InvitationView, free: list, lead: str) -> Rendered:
+    """The free days again, in the order of the teacher's route (bot/services/areas.py)."""
+    fit = await areas.evening_fit(session, v.invitation, by_day(free, t.tz), t.tz)
+    return _r(days_screen(t, v, free, NO_VENUE, lead, fit=fit))
+
+
 async def cancelled_by_teacher(session, rt, t, payload) -> Rendered | None:
     appointment, v = await _appointment_view(session, payload)
     if appointment is None or v.period.status != PeriodStatus.OPEN:
         return None
     free = await availability.free_slots(session, v.period, v.invitation.teacher_id, rt.clock.now())
-    return _r(days_screen(t, v, free, NO_VENUE, messages.teacher_cancelled_lead(t, v, appointment)))
+    return await _days_again(session, t, v, free, messages.teacher_cancelled_lead(t, v, appointment))
 
 
 async def declined(session, rt, t, payload) -> Rendered | None:
@@ -205,7 +223,7 @@ async def missed_visit(session, rt, t, payload) -> Rendered | None:
     if appointment is None or v.period.status != PeriodStatus.OPEN or v.invitation.status != InvitationStatus.PENDING:
         return None
     free = await availability.free_slots(session, v.period, v.invitation.teacher_id, rt.clock.now())
-    return _r(days_screen(t, v, free, NO_VENUE, messages.not_home_lead(t, v, appointment)))
+    return await _days_again(session, t, v, free, messages.not_home_lead(t, v, appointment))
 
 
 async def follow_ups_weekly(session, rt, t, payload) -> Rendered | None:

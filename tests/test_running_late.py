@@ -24,7 +24,7 @@ from sqlalchemy import select
 from bot.app import plan
 from bot.clock import MovableClock
 from bot.i18n import FSI
-from bot.services import booking
+from bot.services import booking, companions
 from db.models import Account, Appointment, Guardian, Invitation, Staff
 from tests.messaging_setup import (
     MON,
@@ -231,8 +231,14 @@ async def test_a_cancelled_visit_takes_no_more_evening_buttons(bot, people):
 
 
 async def test_the_family_runs_late_and_the_teacher_hears_it_at_once_and_once(bot, people):
-    marieke, ingrid = people["marieke"], people["ingrid"]
+    marieke, ingrid, jeroen = people["marieke"], people["ingrid"], people["jeroen"]
     await moment(bot, at(TUE, "16:45"))
+    async with bot.runtime.sessionmaker() as session:  # Jeroen comes along to the Vissers' visit
+        ids = dict((await session.execute(select(Staff.name, Staff.id))).all())
+        added = await companions.add_colleague(session, (await visit(bot, "Ingrid Visser")).id, ids[MARIEKE],
+                                               ids[JEROEN], bot.clock.now())
+    assert added.code == "added"
+    await bot.drain()
     day_of = reminder(ingrid)
     _, data = ingrid.find_button(w(WE_ARE_LATE), day_of)
     await ingrid.press(data, message=day_of)
@@ -240,11 +246,12 @@ async def test_the_family_runs_late_and_the_teacher_hears_it_at_once_and_once(bo
     assert [label for label, _ in ingrid.buttons()] == ["🙁 " + w(SOMETHING)]  # that may still come
     late = "⏰ " + w(FAMILY_LATE, children="Sem Visser (Groep 3)", time="18:45")
     assert marieke.last_text() == late
-    [row] = await outbox_rows(bot, kind="family_late")
-    assert row.quiet is False
+    assert jeroen.last_text() == late  # the colleague who comes along hears it too
+    rows = await outbox_rows(bot, kind="family_late")
+    assert len(rows) == 2 and not any(row.quiet for row in rows)
 
     await ingrid.press(data, message=day_of)  # a double tap
-    assert texts(marieke).count(late) == 1 and SORRY not in texts(ingrid)
+    assert texts(marieke).count(late) == 1 and texts(jeroen).count(late) == 1 and SORRY not in texts(ingrid)
 
 
 async def test_the_teacher_runs_late_in_dutch_and_the_agenda_shows_it(bot, people):

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import availability, reminders, siblings
+from bot.services import availability, companions, reminders, siblings
 from bot.services.booking import (
     Outcome,
     cancel_appointment,
@@ -131,6 +131,8 @@ async def record_visit(
         school_id=invitation.school_id, invitation_id=invitation.id, teacher_id=teacher_id, starts_at=start,
         ends_at=start + timedelta(minutes=period.visit_minutes), venue=venue, place=(place or None),
         status=AppointmentStatus.CONFIRMED, confirmed_at=now, channel=channel, created_at=now, updated_at=now)
+    if previous is not None:  # the visit moved: a colleague or interpreter who would come still does
+        companions.carry_over(previous, appointment)
     session.add(appointment)
     _answered(invitation, InvitationStatus.BOOKED, None, channel, now)
     await siblings.leave(session, invitation)  # agreed with this teacher: their part alone (siblings.py)
@@ -156,6 +158,7 @@ async def record_decline(session: AsyncSession, invitation_id: int, teacher_id: 
     if previous is not None:
         await cancel_appointment(session, previous, "teacher", "declined", now)
     _answered(invitation, InvitationStatus.DECLINED, reason, channel, now)
+    await siblings.leave(session, invitation)  # said to this teacher: their part alone, as for a visit recorded
     await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now)
     await withdraw_from_calendars(session, previous, invitation, now)
     _audit(session, invitation, teacher_id, "decline_recorded", now)

@@ -123,6 +123,9 @@ async def withdraw_from_calendars(session: AsyncSession, appointment: Appointmen
         await tell_household(session, invitation, "calendar_cancel", {"appointment": appointment.id}, now)
 
 
+CAME_UP = "came_up"  # a cancel reason: something came up on the evening itself (bot/services/evening.py)
+
+
 async def cancel_appointment(session: AsyncSession, appointment: Appointment, by: str, reason: str | None,
                              now: datetime) -> None:
     """The appointment is cancelled (see `end_appointment`). The caller reopens or closes
@@ -130,7 +133,8 @@ async def cancel_appointment(session: AsyncSession, appointment: Appointment, by
     appointment.cancelled_by = by
     appointment.cancel_reason = reason
     await end_appointment(session, appointment, AppointmentStatus.CANCELLED, now)
-    await companions.tell_colleague(session, appointment, "colleague_cancelled", now)  # a colleague going along
+    await companions.tell_colleague(session, appointment, "colleague_cancelled", now,  # a colleague going along
+                                    quiet=reason != CAME_UP)
 
 
 async def reopen(session: AsyncSession, appointment: Appointment, invitation: Invitation, by: str,
@@ -296,7 +300,7 @@ async def cancel_by_guardian(session: AsyncSession, appointment_id: int, guardia
     await reopen(session, appointment, invitation, "guardian", reason, now)
     await tell_teacher(session, invitation, "cancelled_by_parent", {"appointment": appointment.id}, now, quiet=quiet)
     if invitation.joint_id is not None:
-        await siblings.cancel_partners(session, invitation, now)
+        await siblings.cancel_partners(session, invitation, now, reason=reason, quiet=quiet)
     await tell_household(session, invitation, "household_update", {"invitation": invitation.id}, now,
                           except_guardian=_who(guardian, channel))
     await withdraw_from_calendars(session, appointment, invitation, now)

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import booking
+from bot.services import booking, siblings
 from bot.services.invitations import view_for_guardian
 from bot.services.outbox import enqueue
 from bot.services.reminders import DEFAULT_PLAN, ReminderPlan, schedule_overview
@@ -132,18 +132,20 @@ async def _turn(session: AsyncSession, appointment_id: int, teacher_id: int) -> 
 
 
 def _tell_colleague(session: AsyncSession, appointment: Appointment, colleague: Staff | None, kind: str,
-                    now: datetime) -> None:
+                    now: datetime, quiet: bool = True) -> None:
     if colleague is None:
         return
     enqueue(session, school_id=appointment.school_id, account_id=colleague.account_id, kind=kind,
-            payload={"appointment": appointment.id, "colleague": colleague.id}, due_at=now, now=now)
+            payload={"appointment": appointment.id, "colleague": colleague.id}, due_at=now, now=now, quiet=quiet)
 
 
-async def tell_colleague(session: AsyncSession, appointment: Appointment, kind: str, now: datetime) -> None:
+async def tell_colleague(session: AsyncSession, appointment: Appointment, kind: str, now: datetime, *,
+                         quiet: bool = True) -> None:
     """The colleague going along, if any, hears what became of the visit: `colleague_added` when
-    a moved visit is confirmed at its new time, `colleague_cancelled` when it is cancelled."""
+    a moved visit is confirmed at its new time, `colleague_cancelled` when it is cancelled
+    (at once, `quiet=False`, when it is tonight's visit and something came up)."""
     if appointment.colleague_id is not None:
-        _tell_colleague(session, appointment, await session.get(Staff, appointment.colleague_id), kind, now)
+        _tell_colleague(session, appointment, await session.get(Staff, appointment.colleague_id), kind, now, quiet)
 
 
 async def _tell_family(session: AsyncSession, appointment: Appointment, now: datetime) -> None:
@@ -255,7 +257,9 @@ async def answer_interpreter(session: AsyncSession, invitation_id: int, guardian
     """The family's answer; NotAllowed for someone not of the household. Not a new version of
     the invitation: the booking flow the question sits in goes on."""
     view = await view_for_guardian(session, invitation_id, guardian_ids)
-    view.invitation.interpreter_wanted = wanted
+    # Siblings visited together: every teacher of the joint visit reads the same answer.
+    for invitation in await siblings.members(session, view.invitation):
+        invitation.interpreter_wanted = wanted
     await session.commit()
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import booking
+from bot.services import booking, siblings
 from bot.services.errors import NotAllowed
 from bot.services.invitations import InvitationView, household_guardians, view, view_for_guardian
 from bot.services.outbox import enqueue, enqueue_once
@@ -26,7 +26,7 @@ from db.locking import lock_teacher, release
 from db.models import Appointment, AppointmentStatus, Staff
 
 LATE_MINUTES = (10, 15, 30)
-CAME_UP = "came_up"  # Appointment.cancel_reason of "something came up" (cancelled_by "guardian")
+CAME_UP = booking.CAME_UP  # Appointment.cancel_reason of "something came up" (cancelled_by "guardian")
 
 # Outbox kinds (rendered in bot/notices.py with the texts of bot/screens/evening.py).
 TEACHER_LATE = "running_late"  # to each guardian: the teacher runs {minutes} late
@@ -132,6 +132,14 @@ async def family_runs_late(session: AsyncSession, appointment_id: int, guardian_
         session, school_id=appointment.school_id, account_id=teacher.account_id if teacher else None,
         kind=FAMILY_LATE, payload={"appointment": appointment.id}, due_at=now, now=now, quiet=False,
         dedupe_key=f"family_late:{appointment.id}", appointment_id=appointment.id)
+    if queued:  # and everyone else who comes: a colleague, the other teachers of siblings' joint visit
+        for part in [appointment, *await siblings.partner_appointments(session, appointment)]:
+            for staff_id in {part.teacher_id, part.colleague_id} - {appointment.teacher_id, None}:
+                visitor = await session.get(Staff, staff_id)
+                await enqueue_once(
+                    session, school_id=part.school_id, account_id=visitor.account_id if visitor else None,
+                    kind=FAMILY_LATE, payload={"appointment": part.id}, due_at=now, now=now, quiet=False,
+                    dedupe_key=f"family_late:{part.id}:{staff_id}", appointment_id=part.id)
     await session.commit()
     return Evening("told" if queued else "already_told", appointment, v)
 

@@ -274,15 +274,31 @@ async def request_partners(session: AsyncSession, invitation: Invitation, appoin
     return True
 
 
-async def cancel_partners(session: AsyncSession, invitation: Invitation, now: datetime) -> None:
+async def cancel_partners(session: AsyncSession, invitation: Invitation, now: datetime, *,
+                          reason: str | None = None, quiet: bool = True) -> None:
     """The family cancelled the joint visit: every other part is cancelled too (the family
-    may choose a new time for all of them)."""
+    may choose a new time for all of them). `reason` and `quiet` as for the family's own
+    part ("something came up" tonight reaches every teacher at once)."""
     for member in await members(session, invitation):
         appointment = await live_appointment(session, member.id) if member.id != invitation.id else None
         if appointment is None:
             continue
-        await booking.reopen(session, appointment, member, "guardian", None, now)
-        await booking.tell_teacher(session, member, "cancelled_by_parent", {"appointment": appointment.id}, now)
+        await booking.reopen(session, appointment, member, "guardian", reason, now)
+        await booking.tell_teacher(session, member, "cancelled_by_parent", {"appointment": appointment.id}, now,
+                                   quiet=quiet)
+
+
+async def partner_appointments(session: AsyncSession, appointment: Appointment) -> list[Appointment]:
+    """The other teachers' live parts of the same joint visit (at the same time), if any."""
+    invitation = await session.get(Invitation, appointment.invitation_id)
+    if invitation is None or invitation.joint_id is None:
+        return []
+    found = []
+    for member in await members(session, invitation):
+        part = await live_appointment(session, member.id) if member.id != invitation.id else None
+        if part is not None and part.starts_at == appointment.starts_at:
+            found.append(part)
+    return found
 
 
 async def decline_partners(session: AsyncSession, invitation: Invitation, reason: str | None, channel: Channel,
