@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from bot.services import notes
+from bot.services import broadcasts, notes
 from bot.services.availability import add_window
 from bot.services.booking import confirm, decline, request_slot
 from bot.services.invitations import send_invitations
@@ -413,6 +413,18 @@ async def test_the_letters_are_for_the_families_of_the_periods_classes(bot, scho
     children = {letter.household: [c.name for c in letter.children] for letter in batch.letters}
     assert children == {"H11": ["Sem Visser"], "H12": ["Lotte Bakker"], "H13": ["Daan Smit"], "H31": ["Tess Peters"],
                         "H32": ["Luuk Hendriks"]}
+
+
+async def test_the_announcement_to_all_parents_is_for_the_families_of_the_periods_classes(bot, school):
+    """'The teachers visit every family; you will get an invitation': not for Groep 2 this year."""
+    rt = bot.runtime
+    async with rt.sessionmaker() as session:
+        everyone = await broadcasts.audience(session, rt.school_id, "guardians")
+        groep_2 = await broadcasts.audience(session, rt.school_id, "class", school["classes"]["Groep 2"])
+    reached = {name for _, names in everyone.accounts.values() for name in names} | set(everyone.not_linked)
+    assert reached == {"Groep 1", "Groep 3"}
+    assert everyone.not_linked_people + len(everyone.accounts) == 5  # Sem's, Lotte's, Daan's, Tess's, Luuk's parents
+    assert groep_2.not_linked_people + len(groep_2.accounts) == 4  # a class of its own may still be told anything
 
 
 async def test_nudges_and_the_call_list_leave_out_the_classes_the_period_does_not_cover(bot, school):

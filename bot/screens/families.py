@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from bot.buttons import Button, Day, OneOf, Page, Ref, Slot as SlotField
+from bot.buttons import Button, Day, OneOf, Page, Ref
+from bot.buttons import Slot as SlotField
 from bot.i18n import N_, Translator
 from bot.screens.keyboard import Screen, button, markup, rows
 from bot.screens.paging import page_screen, paginate
-from bot.screens.phrases import DECLINE_REASON_ICONS, DECLINE_REASON_LABELS, venue_button, venue_phrase, when_where
+from bot.screens.phrases import (
+    DECLINE_REASON_ICONS,
+    DECLINE_REASON_LABELS,
+    venue_button,
+    venue_phrase,
+    when_where,
+)
 from bot.services.arrangements import CALLS_BEFORE_A_LETTER, RECORDED, Family
 from bot.services.invitations import DECLINE_REASONS
 from bot.services.slots import Slot

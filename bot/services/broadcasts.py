@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.accounts import language_of
 from bot.services.errors import RuleError
 from bot.services.outbox import BLOCKED, enqueue
+from bot.services.period_scope import covers
+from bot.services.periods import current_period
 from db.models import (
     Account,
     Broadcast,
@@ -74,6 +76,10 @@ async def audience(session: AsyncSession, school_id: int, kind: str, class_id: i
     )
     if class_id is not None:
         query = query.where(SchoolClass.id == class_id)
+    else:  # "all parents": those of the classes the open period visits (every other year: not the others)
+        period = await current_period(session, school_id)
+        if period is not None:
+            query = query.where(covers(period.id, SchoolClass.id))
     classes: dict[int, dict[str, None]] = defaultdict(dict)
     people: dict[int, tuple[int | None, str]] = {}
     for guardian_id, account_id, language, class_name in (await session.execute(query)).all():
