@@ -188,7 +188,7 @@ async def test_choosing_a_time_asks_every_teacher_naming_the_other(bot, school, 
 
 def names(w: Words, *people: str) -> str:
     """'Marieke de Vries en Jeroen Bakker', as the language lists them."""
-    return w.iso(format_list(list(people), locale=w.t.babel_locale))
+    return format_list([w.iso(person) for person in people], locale=w.t.babel_locale)  # each name isolated
 
 
 async def test_one_confirmation_confirms_both_and_the_family_hears_once(bot, school, w):
@@ -206,9 +206,11 @@ async def test_one_confirmation_confirms_both_and_the_family_hears_once(bot, sch
     assert marieke.last_text() == NL(
         "✅ {teacher} heeft het huisbezoek bevestigd dat jullie samen doen: {when}, {children}. Het staat in je "
         "agenda.", teacher=JEROEN, when=NL.when(at(THU, "17:30")), children="Emma Jansen (Groep 3)")
-    for teacher in (marieke, jeroen):
+    for teacher, other in ((marieke, JEROEN), (jeroen, MARIEKE)):
         [agenda] = await teacher.send("/agenda")
-        assert "✅ 17:30 " in agenda["text"]
+        [line] = [line for line in agenda["text"].split("\n") if line.startswith("✅ 17:30 ")]
+        wish = " – 🗣 " + NL("tolk gewenst") if w.language != "nl" else ""  # the Arabic family would like one
+        assert " – 👥 " + NL("samen met {name}", name=NL.iso(other)) + wish + " – 📞 " in line  # who else comes
     # Marieke's own button, pressed afterwards, confirms nothing twice.
     request = next(m for m in marieke.messages() if m["text"].startswith("📩"))
     await marieke.click(NL("Bevestigen"), message=request)

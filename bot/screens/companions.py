@@ -3,6 +3,8 @@ list, an interpreter's name and phone typed), as the colleague and the family he
 and the family's one question in the booking flow: would an interpreter help?"""
 from __future__ import annotations
 
+from babel.lists import format_list
+
 from bot.buttons import Button, OneOf, Page, Ref, Revision
 from bot.buttons import Slot as SlotField
 from bot.i18n import Translator
@@ -49,10 +51,11 @@ def wish_line(t: Translator, wanted: bool | None) -> str:
 def agenda_suffix(t: Translator, item: AgendaItem) -> str:
     """Who else goes, after a visit's line in the agenda and the morning overview."""
     a, parts = item.appointment, []
-    if item.lead is not None:  # the reader goes along with the visit's teacher
-        parts.append("👥 " + t._("samen met {name}").format(name=t.isolate(item.lead)))
-    elif item.colleague is not None:
-        parts.append("👥 " + t._("samen met {name}").format(name=t.isolate(item.colleague)))
+    # The reader goes along with the visit's teacher, or a colleague goes along; siblings' other teachers come too.
+    others = [name for name in (item.lead if item.lead is not None else item.colleague, *item.partners) if name]
+    if others:
+        parts.append("👥 " + t._("samen met {name}").format(
+            name=format_list([t.isolate(name) for name in others], locale=t.babel_locale)))
     if a.interpreter_name:
         who = a.interpreter_name + (f" {a.interpreter_phone}" if a.interpreter_phone else "")
         parts.append("🗣 " + t._("tolk: {name}").format(name=t.isolate(who)))

@@ -25,7 +25,8 @@ def visitors(view: InvitationView) -> list[tuple[str, tuple[str, ...], tuple[str
 
 def teacher_names(t: Translator, view: InvitationView) -> str:
     """'Marieke de Vries en Jeroen Bakker': everyone who comes."""
-    return t.isolate(format_list([name for name, _, _ in visitors(view)], locale=t.babel_locale))
+    # Each name isolated on its own: in a right-to-left sentence the "and" stays between the names.
+    return format_list([t.isolate(name) for name, _, _ in visitors(view)], locale=t.babel_locale)
 
 
 def visitor_lines(t: Translator, view: InvitationView) -> str:
@@ -70,11 +71,11 @@ def confirmed_text(t: Translator, view: InvitationView, when: str) -> str:
 
 def request_line(t: Translator, view: InvitationView) -> str:
     """For a teacher's request: who else comes, and that one confirmation is enough."""
-    others = format_list([t._("{teacher} ({children})").format(
-        teacher=p.teacher.name, children=_children(t, p.children, p.class_names)) for p in view.partners],
+    others = format_list([t.isolate(t._("{teacher} ({children})").format(
+        teacher=p.teacher.name, children=_children(t, p.children, p.class_names))) for p in view.partners],
         locale=t.babel_locale)
     return "👥 " + t._("Samen met {others}: één bezoek voor het hele gezin. Bevestigt een van jullie, dan staat "
-                      "het voor iedereen vast.").format(others=t.isolate(others))
+                      "het voor iedereen vast.").format(others=others)
 
 
 def joint_confirmed_text(t: Translator, view: InvitationView, appointment: Appointment, by: str) -> str:

@@ -459,6 +459,8 @@ class AgendaItem:
     interpreter_wanted: bool | None = None  # the family's answer to "would an interpreter help?"
     colleague: str | None = None  # the colleague going along, by name (bot/services/companions.py)
     lead: str | None = None  # the visit's teacher, when the reader is the colleague going along
+    # Siblings visited together: the other teachers who come at the same time (bot/services/siblings.py).
+    partners: tuple[str, ...] = ()
 
 
 async def agenda(session: AsyncSession, teacher_id: int, since: datetime) -> list[AgendaItem]:
@@ -481,5 +483,7 @@ async def agenda(session: AsyncSession, teacher_id: int, since: datetime) -> lis
                                 interpreter_wanted=v.invitation.interpreter_wanted,
                                 colleague=await session.scalar(select(Staff.name).where(
                                     Staff.id == appointment.colleague_id)) if appointment.colleague_id else None,
-                                lead=v.teacher.name if appointment.teacher_id != teacher_id else None))
+                                lead=v.teacher.name if appointment.teacher_id != teacher_id else None,
+                                partners=tuple(p.teacher.name for p in v.partners if p.appointment is not None
+                                               and p.appointment.starts_at == appointment.starts_at)))
     return items
