@@ -312,8 +312,8 @@ async def test_coverage_counts_the_periods_classes_and_shows_who_is_due_in_dutch
     scope = w.t.ngettext("Deze periode: {count} van {total} groep", "Deze periode: {count} van {total} groepen",
                          48).format(count=2, total=48)
     assert text.startswith(w("📊 Bereik: {period}", period=w.iso(Y2026)) + "\n" + scope + "\n\n")
-    # The school's row counts the two classes: five pupils in five families, Fatima linked.
-    assert w("Hele school") + "\n" + w(
+    # The totals count the two classes: five pupils in five families, Fatima linked.
+    assert w("Groepen van deze periode") + "\n" + w(
         "{pupils} leerlingen, {households} gezinnen · gekoppeld {linked} · uitgenodigd {invited} · gepland {booked}"
         " · bezocht {visited} · nee {declined} · onbereikbaar {unreachable} · {share} van de leerlingen bezocht",
         pupils=5, households=5, linked=1, invited=5, booked=0, visited=0, declined=0, unreachable=4,
@@ -402,7 +402,10 @@ async def test_the_dashboard_shows_the_periods_classes(bot, school):
     assert w.t.ngettext("Deze periode: {count} van {total} groep", "Deze periode: {count} van {total} groepen",
                         48).format(count=2, total=48) in page.text
     rows = re.findall(r'<th scope="row">(.*?)</th>', page.html)
-    assert rows == [w("Hele school"), "Groep 1", "Groep 3"]
+    assert rows == [w("Groepen van deze periode"), "Groep 1", "Groep 3"]
+    # Per teacher: those of the period's classes, not the 46 others with nothing to do this year.
+    assert "Juf Anja" in page.text and "Juf Cor" in page.text
+    assert "Meester Bas" not in page.text and "Klas 04" not in page.text
 
 
 async def test_the_letters_are_for_the_families_of_the_periods_classes(bot, school):

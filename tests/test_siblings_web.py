@@ -58,8 +58,10 @@ async def test_one_card_shared_times_and_one_confirmation_for_both(bot, people, 
     assert visitor(AR, MARIEKE, "Yasmine El Amrani", "Groep 3") in home.text
     assert visitor(AR, JEROEN, "Adam El Amrani", "Groep 5") in home.text
     assert home.labels.count("📅 " + AR("Kies een moment")) == 1  # one visit to plan
-    await browser.click(AR("Kies een moment"))
+    days = await browser.click(AR("Kies een moment"))
+    assert AR("Huisbezoek voor het hele gezin") in days.text  # the shared times: not one teacher's
     day = await browser.click(AR.day(THU) + " (2)")
+    assert AR("Huisbezoek voor het hele gezin") in day.text
     form = day.form(AR("Verstuur"))
     assert [label for _, label in form.radios["slot"]] == [AR.time(at(THU, h)) for h in ("17:15", "18:30")]
     done = await browser.submit(form, slot=form.choice("slot", AR.time(at(THU, "18:30"))),
@@ -78,7 +80,7 @@ async def test_no_shared_time_the_page_says_so_and_shows_each_invitation(bot, pe
     link = await web_link(bot, "H002")
     await browser.get(link)
     days = await browser.click(TR("Kies een moment"))
-    teachers = TR.iso(format_list([MARIEKE, SANNE], locale=TR.t.babel_locale))
+    teachers = format_list([TR.iso(MARIEKE), TR.iso(SANNE)], locale=TR.t.babel_locale)
     assert TR("Helaas hebben {teachers} geen moment waarop ze allemaal kunnen. Geen probleem: jullie krijgen nu "
               "van elke leerkracht een eigen uitnodiging, en kiezen dan per leerkracht een moment.",
               teachers=teachers) in days.text

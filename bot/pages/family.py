@@ -1,7 +1,8 @@
 """The household's web page, `/v/<token>`: an adapter like the Telegram handlers. Each
 route parses the request, calls `bot/services/family_page.py`, and renders a screen of
 `bot/screens/web_family.py` through a template. After a form: redirect (303) home with a
-notice named in the address, so a reload never sends the form again.
+notice named in the address, so a reload never sends the form again (after the answer to the
+interpreter question: back to the day's form, which then says it is noted).
 
 Everything that does not work (a wrong, replaced or expired token, an invitation of
 another household, a closed period) is one kind page with status 404."""
@@ -52,11 +53,15 @@ class Urls:
     def days(self, invitation_id: int) -> str:
         return f"{self.base}/i/{invitation_id}/days"
 
-    def day(self, invitation_id: int, day: date) -> str:
-        return f"{self.base}/i/{invitation_id}/day/{day.isoformat()}"
+    def day(self, invitation_id: int, day: date, notice: str | None = None) -> str:
+        address = f"{self.base}/i/{invitation_id}/day/{day.isoformat()}"
+        return f"{address}?done={notice}" if notice else address
 
     def book(self, invitation_id: int) -> str:
         return f"{self.base}/i/{invitation_id}/book"
+
+    def interpreter(self, invitation_id: int) -> str:
+        return f"{self.base}/i/{invitation_id}/interpreter"
 
     def no_fit(self, invitation_id: int) -> str:
         return f"{self.base}/i/{invitation_id}/no-fit"
@@ -227,14 +232,31 @@ async def _day_page(visit: Visit, invitation_id: int, on: date, *, notice: str |
     slots = by_day(await family_page.free_times(visit.session, view, visit.now), visit.t.tz).get(on)
     if not slots:  # nothing free that day (any more): the days that are
         return await _days_page(visit, invitation_id, notice, status)
+    ask = family_page.ask_interpreter(visit.page, view, visit.t.language)
     return visit.render("day.html", screens.day(visit.t, visit.urls, view, on, slots, visit.school, visit.phone,
-                                                notice=notice, chosen=chosen), status)
+                                                notice=notice, chosen=chosen, interpreter=ask), status)
 
 
 @family_route
 async def day(visit: Visit) -> web.Response:
+    noted = visit.request.query.get("done") == "interpreter"
     return await _day_page(visit, _int(visit.request.match_info["inv"]),
-                           date.fromisoformat(visit.request.match_info["day"]))
+                           date.fromisoformat(visit.request.match_info["day"]),
+                           notice=screens.interpreter_noted(visit.t) if noted else None)
+
+
+@family_route
+@posted
+async def interpreter(visit: Visit, form) -> web.Response:
+    """The answer to "would an interpreter help?" on the day's form; then that form again."""
+    invitation_id, answer = _int(visit.request.match_info["inv"]), form.get("answer")
+    if answer not in ("y", "n"):
+        raise ValueError("not an answer")
+    on, version = date.fromisoformat(str(form.get("day", ""))), _int(form.get("version"))
+    outcome = await family_page.answer_interpreter(visit.session, visit.page, invitation_id, version, answer == "y")
+    if outcome.code != "noted":  # answered already, or the invitation changed since: where things stand
+        return visit.home("changed")
+    raise web.HTTPSeeOther(visit.urls.day(invitation_id, on, "interpreter"), headers=guard.HEADERS)
 
 
 @family_route
@@ -347,6 +369,7 @@ def add_routes(web_app: web.Application, board: Board) -> None:
     web_app.router.add_get(base + r"/i/{inv:\d{1,12}}/day/{day:\d{4}-\d{2}-\d{2}}", day)
     web_app.router.add_post(base + r"/i/{inv:\d{1,12}}/book", book)
     web_app.router.add_post(base + r"/i/{inv:\d{1,12}}/no-fit", no_fit)
+    web_app.router.add_post(base + r"/i/{inv:\d{1,12}}/interpreter", interpreter)
     web_app.router.add_get(base + r"/i/{inv:\d{1,12}}/decline", decline_form)
     web_app.router.add_post(base + r"/i/{inv:\d{1,12}}/decline", decline)
     web_app.router.add_get(base + r"/a/{appt:\d{1,12}}/cancel", cancel_form)

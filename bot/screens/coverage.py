@@ -54,7 +54,7 @@ def coverage_text(t: Translator, report: Coverage) -> str:
     lines = [heading(t, report)]
     for row in report.classes:
         lines += ["", f"{t.isolate(row.name)}", row_text(t, row)]
-    lines += ["", t._("Hele school"), row_text(t, report.school)]
+    lines += ["", school_label(t, report), row_text(t, report.school)]
     if report.others:
         lines += ["", others_heading(t), *(other_line(t, other) for other in report.others)]
     lines += ["", t._("Per leerkracht:")]
@@ -96,6 +96,11 @@ def teacher_line(t: Translator, teacher: TeacherRow) -> str:
         name=t.isolate(teacher.name), done=teacher.done, planned=teacher.planned, hours=t.number(teacher.hours))
 
 
+def school_label(t: Translator, report: Coverage) -> str:
+    """The totals' row: the whole school, or (every other year) the classes of this period."""
+    return t._("Groepen van deze periode") if report.some_classes else t._("Hele school")
+
+
 def title(t: Translator, report: Coverage) -> str:
     return (t._("📊 Bereik: {period}").format(period=t.isolate(report.period.name)) if report.period
             else t._("📊 Bereik (geen bezoekperiode open)"))
@@ -109,7 +114,7 @@ def heading(t: Translator, report: Coverage) -> str:
 def summary_screen(t: Translator, report: Coverage, failed: int, index: int) -> Screen:
     """The school at a glance, a line per class (a button each for its details), and the
     messages that could not be delivered."""
-    head = [heading(t, report), t._("Hele school") + "\n" + row_text(t, report.school)]
+    head = [heading(t, report), school_label(t, report) + "\n" + row_text(t, report.school)]
     if failed:
         head.append("⚠️ " + t.ngettext(
             "{count} bericht kon niet worden afgeleverd, ook niet na een paar pogingen.",

@@ -37,8 +37,9 @@ PLACE_MAX = 120
 class FamilyUrls(Protocol):
     def home(self, notice: str | None = None) -> str: ...
     def days(self, invitation_id: int) -> str: ...
-    def day(self, invitation_id: int, day: date) -> str: ...
+    def day(self, invitation_id: int, day: date, notice: str | None = None) -> str: ...
     def book(self, invitation_id: int) -> str: ...
+    def interpreter(self, invitation_id: int) -> str: ...
     def no_fit(self, invitation_id: int) -> str: ...
     def decline(self, invitation_id: int) -> str: ...
     def cancel(self, appointment_id: int) -> str: ...
@@ -125,6 +126,15 @@ def _household_names(page_: FamilyPage, t: Translator) -> str:
     return t.isolate(", ".join(names)) if names else ""
 
 
+def visit_heading(t: Translator, v: InvitationView) -> str:
+    """Whose visit the page is about: one teacher and their pupils, or (siblings visited
+    together) the whole family's."""
+    if v.partners:
+        return t._("Huisbezoek voor het hele gezin")
+    return t._("Huisbezoek van {teacher} voor {children}").format(
+        teacher=t.isolate(v.teacher.name), children=children_phrase(t, v))
+
+
 def invitation_card(t: Translator, urls: FamilyUrls, page_: FamilyPage, v: InvitationView) -> Card:
     inv, appointment = v.invitation, v.appointment
     heading = t._("Huisbezoek van {teacher} voor {children}").format(
@@ -180,8 +190,7 @@ def days(t: Translator, urls: FamilyUrls, v: InvitationView, slots: list[Slot], 
     """The free days in the order of the teacher's route (`fit`), those nearby marked 📍."""
     inv = v.invitation
     grouped = by_day(slots, t.tz)
-    heading = t._("Huisbezoek van {teacher} voor {children}").format(
-        teacher=t.isolate(v.teacher.name), children=children_phrase(t, v))
+    heading = visit_heading(t, v)
     if not grouped and joint.apart_when_empty(v):  # no shared time: the home page shows each invitation now
         text, options = joint.apart_text(t, v), ()
         no_fit = Action("📨 " + t._("Bekijk de uitnodigingen"), href=urls.home(), primary=True)
@@ -204,9 +213,19 @@ def days(t: Translator, urls: FamilyUrls, v: InvitationView, slots: list[Slot], 
 
 
 def day(t: Translator, urls: FamilyUrls, v: InvitationView, on: date, slots: list[Slot], school: str,
-        phone: str | None, *, notice: str | None = None, chosen: dict | None = None) -> Page:
-    """The form: a time that day, the place (home, school, park, café, phone) and its name."""
+        phone: str | None, *, notice: str | None = None, chosen: dict | None = None,
+        interpreter: bool = False) -> Page:
+    """The form: a time that day, the place (home, school, park, café, phone) and its name; above
+    it, when `interpreter` (bot/services/family_page.py: ask_interpreter), the bot's question
+    whether an interpreter would help, with its two answers (each a form of its own)."""
     inv, chosen = v.invitation, chosen or {}
+    question = None
+    if interpreter:
+        question = Card("🗣 " + t._("Zou een tolk helpen bij het huisbezoek? Dan probeert de school er een te "
+                                    "regelen."), (), tuple(
+            Action(label, post=urls.interpreter(inv.id),
+                   fields=(("version", str(inv.version)), ("day", on.isoformat()), ("answer", answer)))
+            for label, answer in (("🗣 " + t._("Ja, graag"), "y"), ("👍 " + t._("Nee, dank je"), "n"))))
     current = v.appointment
     venue_now = chosen.get("venue") or (current.venue if current else "home")
     times = tuple(Choice(str(s.key), t.time(s.starts_at), checked=str(s.key) == chosen.get("slot"))
@@ -221,9 +240,13 @@ def day(t: Translator, urls: FamilyUrls, v: InvitationView, on: date, slots: lis
         place_label=t._("Naam van de plek (mag leeg blijven: de leerkracht mag kiezen)"),
         place=chosen.get("place") or (current.place if current and current.place else ""), place_max=PLACE_MAX,
         send=Action("✅ " + t._("Verstuur"), primary=True),
-        back=Action("↩️ " + t._("Andere dag"), href=urls.days(inv.id)),
-        teacher=t._("Huisbezoek van {teacher} voor {children}").format(
-            teacher=t.isolate(v.teacher.name), children=children_phrase(t, v)))
+        back=Action("↩️ " + t._("Andere dag"), href=urls.days(inv.id)), interpreter=question,
+        teacher=visit_heading(t, v))
+
+
+def interpreter_noted(t: Translator) -> str:
+    """After the household answered the interpreter question (the bot's words)."""
+    return "🗣 " + t._("Dank je, dat is genoteerd.")
 
 
 def slot_taken(t: Translator) -> str:

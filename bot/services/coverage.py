@@ -192,8 +192,12 @@ async def coverage(session: AsyncSession, school_id: int, period: VisitPeriod | 
     staff = (await session.scalars(select(Staff).where(Staff.school_id == school_id,
                                                        or_(Staff.role == "teacher", Staff.id.in_(list(along))))
                                    .order_by(Staff.name))).all()
+    # A period for some classes only: the teachers of those classes (and whoever visited), not all 48.
+    in_period = {teacher_of_class[c] for c in scope} if scope is not None else None
     for teacher in staff:
         mine = [i for (h, t), i in invitations.items() if t == teacher.id]
+        if in_period is not None and teacher.id not in in_period and not mine and not along[teacher.id]:
+            continue
         done = sum(1 for i in mine if i.id in visited_inv)
         planned = sum(1 for i in mine if i.id in planned_inv)
         teachers.append(TeacherRow(teacher.name, done, planned, (done + along[teacher.id]) * hours_per_visit))

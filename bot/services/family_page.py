@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.languages import normalise_language
-from bot.services import booking, siblings, web_links
+from bot.services import booking, companions, siblings, web_links
 from bot.services.booking import Outcome
 from bot.services.errors import NotAllowed
 from bot.services.invitations import (
@@ -25,6 +25,7 @@ from bot.services.invitations import (
     invitations_of_household,
 )
 from bot.services.slots import Slot
+from db.locking import release
 from db.models import Channel, Guardian
 
 
@@ -104,3 +105,26 @@ async def answer_proposal(session: AsyncSession, page: FamilyPage, appointment_i
     page.view_of_appointment(appointment_id)
     return await booking.answer_proposal(session, appointment_id, page.guardian_ids, accept, now, plan,
                                          channel=Channel.WEB)
+
+
+def ask_interpreter(page: FamilyPage, view: InvitationView, language: str) -> bool:
+    """Ask on the page whether an interpreter would help, as the bot's booking flow does
+    (`companions.ask_interpreter`): until the household answered, when the page's language or
+    the household's roster language is not Dutch, and only with a guardian to answer for."""
+    return bool(page.guardians) and companions.ask_interpreter(view.invitation, language, page.language)
+
+
+async def answer_interpreter(session: AsyncSession, page: FamilyPage, invitation_id: int, version: int,
+                             wanted: bool) -> Outcome:
+    """The household's answer, once: `noted`, stored for every invitation of a siblings' joint
+    visit (`companions.answer_interpreter`). A form from before a change (its version), or for an
+    invitation already answered (a second tab, a second post), changes nothing: `changed`. An
+    invitation of another household: NotAllowed."""
+    invitation = page.view(invitation_id).invitation
+    # Read afresh and held until the answer is stored: two posts at once answer once.
+    await session.refresh(invitation, with_for_update=True)
+    if invitation.version != version or invitation.interpreter_wanted is not None:
+        await release(session)
+        return Outcome("changed", invitation_id=invitation_id)
+    await companions.answer_interpreter(session, invitation_id, page.guardian_ids, wanted)
+    return Outcome("noted", invitation_id=invitation_id)
