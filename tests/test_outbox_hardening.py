@@ -173,9 +173,10 @@ async def test_two_planners_at_once_queue_once_and_neither_fails(bot, database_u
             async with other.connect() as conn:  # the other worker's row is in, not committed yet
                 await conn.execute(text(insert), other_row)
                 planning = asyncio.create_task(plan(rt))
+                # pg_stat_activity is read once per transaction unless its snapshot is cleared.
                 while not await conn.scalar(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND wait_event_type = 'Lock'")):
+                        "SELECT count(*) FROM pg_stat_activity, (SELECT pg_stat_clear_snapshot()) AS fresh "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'")):
                     assert not planning.done(), planning.result()
                     await asyncio.sleep(0.01)
                 await conn.commit()  # this planner's insert, waiting on it, meets a committed row
