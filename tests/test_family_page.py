@@ -68,7 +68,8 @@ async def test_the_page_greets_the_family_in_its_language_right_to_left(bot, peo
     page = await browser.get(links["H018"])
     assert page.status == 200
     assert page.attributes["html"] == {"lang": "ar", "dir": "rtl"}
-    assert AR("Hallo {name}! 👋", name="\u2068Samira Benali, Youssef Benali\u2069") in page.text
+    # Each name isolated, joined the Arabic way ("و", not a Latin comma).
+    assert AR("Hallo {name}! 👋", name="\u2068Samira Benali\u2069 و\u2068Youssef Benali\u2069") in page.text
     assert AR("Huisbezoek van {teacher} voor {children}", teacher=f"\u2068{MARIEKE}\u2069",
               children=AR("{children} ({classes})", children="\u2068Amira Benali\u2069",
                           classes="\u2068Groep 3\u2069")) in page.text

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from babel.lists import format_list
+
 from bot.i18n import Translator
 from bot.languages import LANGUAGE_NAMES, RTL_LANGUAGES, SUPPORTED_LANGUAGES
 from bot.screens import siblings as joint
@@ -122,8 +124,9 @@ def page(t: Translator, urls: FamilyUrls, school: str, phone: str | None, title:
 
 
 def _household_names(page_: FamilyPage, t: Translator) -> str:
-    names = [g.name for g in page_.guardians]
-    return t.isolate(", ".join(names)) if names else ""
+    """'Samira Benali en Youssef Benali', as the language lists names (each isolated on its own,
+    so a right-to-left list reads its own 'and' and commas)."""
+    return format_list([t.isolate(g.name) for g in page_.guardians], locale=t.babel_locale)
 
 
 def visit_heading(t: Translator, v: InvitationView) -> str:
