@@ -37,9 +37,8 @@ from bot.services import (
     evening,
     notes,
     periods,
-    siblings,
 )
-from bot.services.invitations import InvitationView, household_guardians, view
+from bot.services.invitations import InvitationView, follows, household_guardians, view
 from bot.services.slots import by_day
 from db.models import (
     Appointment,
@@ -183,7 +182,7 @@ async def _confirmed_view(session, payload) -> tuple[Appointment | None, Invitat
     if (appointment is None or appointment.status != AppointmentStatus.CONFIRMED
             or v.period.status != PeriodStatus.OPEN):
         return None, None
-    if payload.get("guardian") and siblings.follows(v.invitation):
+    if payload.get("guardian") and follows(v.invitation):
         return None, None  # a joint visit: the family is reminded of it once, by the lead's part
     return appointment, v
 
@@ -243,7 +242,7 @@ async def nudge(session, rt, t, payload) -> Rendered | None:
     v = await view(session, payload["invitation"], payload.get("guardian"))
     if v is None or v.period.status != PeriodStatus.OPEN or v.invitation.status != InvitationStatus.PENDING:
         return None  # answered (or declined) meanwhile: no nudge
-    if siblings.follows(v.invitation):
+    if follows(v.invitation):
         return None  # a joint visit: the nudge about the lead's invitation names everyone
     return Rendered(messages.nudge_lead(t, v, payload.get("step", 1)), invitation_screen(t, v).markup)
 

@@ -121,8 +121,6 @@ async def invite_linked_guardian(session: AsyncSession, guardian_id: int, now: d
                invitation_covered(Invitation))
         .order_by(Invitation.id)
     )).all()
-    from bot.services.siblings import follows
-
     invitations = [i for i in invitations if not follows(i)]
     for invitation in invitations:
         # The answer to their own action (opening the link): sent at once, even at night.
@@ -182,17 +180,28 @@ async def view(session: AsyncSession, invitation_id: int, guardian_id: int | Non
     return await _view(session, row.Invitation, guardian)
 
 
-async def _view(session: AsyncSession, invitation: Invitation, guardian: Guardian | None) -> InvitationView:
-    period = await session.get(VisitPeriod, invitation.period_id)
-    teacher = await session.get(Staff, invitation.teacher_id)
-    rows = (await session.execute(
+def follows(invitation: Invitation) -> bool:
+    """A member of siblings' joint visit that is not its lead (bot/services/siblings.py): the
+    family hears about the lead instead."""
+    return invitation.joint_id is not None and invitation.joint_id != invitation.id
+
+
+async def children_of(session: AsyncSession, household_id: int, teacher_id: int) -> list[tuple[str, str]]:
+    """(child, class) of this household in this teacher's classes, by name."""
+    return [(r[0], r[1]) for r in (await session.execute(
         select(Pupil.name, SchoolClass.name)
         .join(pupil_households, pupil_households.c.pupil_id == Pupil.id)
         .join(SchoolClass, SchoolClass.id == Pupil.class_id)
-        .where(pupil_households.c.household_id == invitation.household_id,
-               SchoolClass.teacher_id == invitation.teacher_id, Pupil.active.is_(True))
+        .where(pupil_households.c.household_id == household_id, SchoolClass.teacher_id == teacher_id,
+               Pupil.active.is_(True))
         .order_by(Pupil.name)
-    )).all()
+    )).all()]
+
+
+async def _view(session: AsyncSession, invitation: Invitation, guardian: Guardian | None) -> InvitationView:
+    period = await session.get(VisitPeriod, invitation.period_id)
+    teacher = await session.get(Staff, invitation.teacher_id)
+    rows = await children_of(session, invitation.household_id, invitation.teacher_id)
     appointment = await live_appointment(session, invitation.id)
     from bot.services.siblings import partners
     return InvitationView(invitation, period, teacher, guardian, tuple(r[0] for r in rows),
@@ -218,7 +227,6 @@ async def invitations_of_guardians(session: AsyncSession, guardian_ids: tuple[in
         .where(Invitation.household_id.in_(by_household), VisitPeriod.status == PeriodStatus.OPEN)
         .order_by(Invitation.id)
     )).all()
-    from bot.services.siblings import follows
     return [await _view(session, i, by_household[i.household_id]) for i in invitations if not follows(i)]
 
 
@@ -231,5 +239,4 @@ async def invitations_of_household(session: AsyncSession, household_id: int) -> 
         .order_by(Invitation.id)
         .execution_options(populate_existing=True)
     )).all()
-    from bot.services.siblings import follows
     return [await _view(session, i, None) for i in invitations if not follows(i)]

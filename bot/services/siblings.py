@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import availability, booking, reminders
-from bot.services.invitations import household_guardians, live_appointment
+from bot.services.invitations import children_of, household_guardians, live_appointment
 from bot.services.outbox import enqueue
 from bot.services.slots import Slot
 from db.models import (
@@ -55,11 +55,8 @@ from db.models import (
     Guardian,
     Invitation,
     InvitationStatus,
-    Pupil,
-    SchoolClass,
     Staff,
     VisitPeriod,
-    pupil_households,
 )
 
 TOGETHER, EACH = "together", "each"
@@ -76,10 +73,6 @@ class Partner:
     class_names: tuple[str, ...]
     appointment: Appointment | None
 
-
-def follows(invitation: Invitation) -> bool:
-    """A member of a group that is not its lead: the family hears about the lead instead."""
-    return invitation.joint_id is not None and invitation.joint_id != invitation.id
 
 
 def link(created: list[Invitation], sibling_visits: str) -> set[int]:
@@ -111,17 +104,6 @@ async def members(session: AsyncSession, invitation: Invitation) -> list[Invitat
         .order_by(Invitation.id).execution_options(populate_existing=True)
     )).all())
 
-
-async def children_of(session: AsyncSession, household_id: int, teacher_id: int) -> list[tuple[str, str]]:
-    """(child, class) of this household in this teacher's classes."""
-    return [(r[0], r[1]) for r in (await session.execute(
-        select(Pupil.name, SchoolClass.name)
-        .join(pupil_households, pupil_households.c.pupil_id == Pupil.id)
-        .join(SchoolClass, SchoolClass.id == Pupil.class_id)
-        .where(pupil_households.c.household_id == household_id, SchoolClass.teacher_id == teacher_id,
-               Pupil.active.is_(True))
-        .order_by(Pupil.name)
-    )).all()]
 
 
 async def partners(session: AsyncSession, invitation: Invitation) -> tuple[Partner, ...]:
