@@ -98,11 +98,6 @@ async def covered_classes(session: AsyncSession, period: VisitPeriod | None) -> 
     return [c for c in await school_classes(session, period.school_id) if c.id in ids]
 
 
-def in_scope(class_column, scope: set[int] | None) -> ColumnElement[bool]:
-    """A WHERE clause: the class is in `scope` (as `covered_class_ids` gives it; None = all)."""
-    return class_column.in_(scope) if scope is not None else class_column.is_not(None)
-
-
 def covers(period_id, class_column) -> ColumnElement[bool]:
     """A WHERE clause: period `period_id` (a value or a column) covers the class in
     `class_column`: it has no rows (every class), or a row for that class."""
